@@ -1,0 +1,416 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { type HttpFixture, startFixture } from '../test/http-fixture.js';
+import { BufferedConsumer, type BufferedConsumerOptions } from './buffered-consumer.js';
+import { Cohorly } from './cohorly.js';
+import { CohorlyError } from './errors.js';
+
+let server: HttpFixture;
+beforeEach(async () => {
+  server = await startFixture();
+});
+afterEach(async () => {
+  vi.useRealTimers();
+  await server.close();
+});
+
+/** A consumer on a virtual clock: `sleep` advances it instead of waiting. */
+function setup(options: BufferedConsumerOptions = {}) {
+  const time = { now: 1_000_000 };
+  const errors: CohorlyError[] = [];
+  const sleeps: number[] = [];
+  const consumer = new BufferedConsumer({
+    apiHost: server.url,
+    flushIntervalMs: 0,
+    clock: () => time.now,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+      time.now += ms;
+    },
+    jitter: () => 0,
+    onError: (error) => errors.push(error),
+    ...options,
+  });
+  const client = new Cohorly('T', { consumer });
+  return { consumer, client, time, errors, sleeps };
+}
+
+/** Event names in the order the server received them, across batches. */
+function receivedEvents(): string[] {
+  return server
+    .json('/track')
+    .flatMap((body) => (Array.isArray(body) ? body : [body]))
+    .map((event: any) => event.event);
+}
+
+function batchSizes(path = '/track'): number[] {
+  return server.json(path).map((body) => (Array.isArray(body) ? body.length : 1));
+}
+
+describe('batching', () => {
+  it('sends a JSON array when a buffer reaches maxSize, and resolves after that flush', async () => {
+    const { client } = setup({ maxSize: 3 });
+    await client.track('u', 'A');
+    await client.track('u', 'B');
+    expect(server.requests).toHaveLength(0);
+    await client.track('u', 'C');
+    expect(server.requests).toHaveLength(1);
+    expect(server.requests[0]?.body.startsWith('[{"event":"A"')).toBe(true);
+    expect(receivedEvents()).toEqual(['A', 'B', 'C']);
+  });
+
+  it('clamps maxSize to 1..500', async () => {
+    const big = setup({ maxSize: 10_000, maxQueueSize: 2000 });
+    for (let i = 0; i < 501; i++) void big.client.track('u', `E${i}`);
+    await big.consumer.flush();
+    expect(batchSizes()).toEqual([500, 1]);
+    const small = setup({ maxSize: 0 });
+    await small.client.track('u', 'one');
+    expect(batchSizes().slice(2)).toEqual([1]);
+  });
+
+  it('sends /alias one object per request, never an array', async () => {
+    const { client, consumer } = setup({ maxSize: 2 });
+    void client.alias('a1', 'u');
+    void client.alias('a2', 'u');
+    void client.alias('a3', 'u');
+    await consumer.flush();
+    expect(server.requests.map((r) => r.body)).toEqual([
+      '{"alias":"a1","distinct_id":"u","token":"T"}',
+      '{"alias":"a2","distinct_id":"u","token":"T"}',
+      '{"alias":"a3","distinct_id":"u","token":"T"}',
+    ]);
+  });
+
+  it('keeps one buffer per endpoint', async () => {
+    const { client, consumer } = setup({ maxSize: 10 });
+    await client.track('u', 'A');
+    await client.peopleSet('u', { a: 1 });
+    expect(consumer.stats().queued).toEqual({ events: 1, people: 1, alias: 0 });
+    await expect(consumer.flush()).resolves.toBe(true);
+    expect(server.requests.map((r) => r.path).sort()).toEqual(['/engage', '/track']);
+    expect(server.json('/engage')).toEqual([[{ token: 'T', distinct_id: 'u', $set: { a: 1 } }]]);
+  });
+
+  it('lets clients with different tokens share one consumer', async () => {
+    const { consumer } = setup();
+    await new Cohorly('T1', { consumer }).track('u', 'A');
+    await new Cohorly('T2', { consumer }).track('u', 'B');
+    await consumer.flush();
+    expect(server.json('/track')[0]).toMatchObject([
+      { properties: { token: 'T1' } },
+      { properties: { token: 'T2' } },
+    ]);
+  });
+});
+
+describe('retryable failures: 429, 5xx, network errors', () => {
+  it.each([500, 502, 503, 429])(
+    'keeps the batch on %i, backs off 2 s, then delivers it exactly once',
+    async (status) => {
+      const { client, consumer, time, errors } = setup();
+      server.script({ status });
+      await client.track('u', 'A');
+      await expect(consumer.flush()).resolves.toBe(false);
+      expect(consumer.stats()).toMatchObject({
+        queued: { events: 1 },
+        retries: 1,
+        nextAttemptAt: time.now + 2000,
+      });
+      expect(errors[0]).toMatchObject({ status, retryable: true, code: 'server_error' });
+      // Inside the window, a flush does nothing.
+      time.now += 1999;
+      await expect(consumer.flush()).resolves.toBe(false);
+      expect(server.requests).toHaveLength(1);
+      time.now += 1;
+      await expect(consumer.flush()).resolves.toBe(true);
+      expect(receivedEvents()).toEqual(['A', 'A']);
+      expect(server.json('/track')[0]).toEqual(server.json('/track')[1]);
+      expect(consumer.stats()).toMatchObject({ sent: 1, queued: { events: 0 }, nextAttemptAt: 0 });
+    },
+  );
+
+  it('doubles the delay on each consecutive failure up to 600 s, and resets on success', async () => {
+    const { client, consumer, time } = setup();
+    server.always({ status: 503 });
+    await client.track('u', 'A');
+    const delays: number[] = [];
+    for (let i = 0; i < 11; i++) {
+      await consumer.flush();
+      delays.push(consumer.stats().nextAttemptAt - time.now);
+      time.now = consumer.stats().nextAttemptAt;
+    }
+    expect(delays).toEqual([
+      2000, 4000, 8000, 16000, 32000, 64000, 128000, 256000, 512000, 600000, 600000,
+    ]);
+    server.always(undefined);
+    await expect(consumer.flush()).resolves.toBe(true);
+    server.script({ status: 503 });
+    await client.track('u', 'B');
+    await consumer.flush();
+    expect(consumer.stats().nextAttemptAt - time.now).toBe(2000);
+  });
+
+  it.each([
+    [0.2, 2400],
+    [-0.2, 1600],
+    [0.1, 2200],
+  ])('spreads the delay by the jitter (%d gives %i ms)', async (jitter, expected) => {
+    const { client, consumer, time } = setup({ jitter: () => jitter });
+    server.script({ status: 500 });
+    await client.track('u', 'A');
+    await consumer.flush();
+    expect(consumer.stats().nextAttemptAt - time.now).toBeCloseTo(expected, 6);
+  });
+
+  it('caps a jittered delay at 600 s', async () => {
+    const { client, consumer, time } = setup({ jitter: () => 0.2 });
+    server.always({ status: 500 });
+    await client.track('u', 'A');
+    for (let i = 0; i < 10; i++) {
+      await consumer.flush();
+      time.now = consumer.stats().nextAttemptAt;
+    }
+    await consumer.flush();
+    expect(consumer.stats().nextAttemptAt - time.now).toBe(600_000);
+  });
+
+  it.each([
+    ['7', 7000],
+    ['0.5', 500],
+    ['99999', 600_000],
+    ['soon', 2000],
+    ['-3', 0],
+  ])('honours Retry-After: %s gives %i ms', async (header, expected) => {
+    const { client, consumer, time } = setup();
+    server.script({ status: 429, headers: { 'Retry-After': header } });
+    await client.track('u', 'A');
+    await consumer.flush();
+    expect(
+      consumer.stats().nextAttemptAt === 0 ? 0 : consumer.stats().nextAttemptAt - time.now,
+    ).toBe(expected);
+  });
+
+  it('treats a connection reset as retryable', async () => {
+    const { client, consumer, time, errors } = setup();
+    server.script({ reset: true });
+    await client.track('u', 'A');
+    await expect(consumer.flush()).resolves.toBe(false);
+    expect(errors[0]).toMatchObject({ code: 'network_error', status: undefined, retryable: true });
+    time.now += 2000;
+    await expect(consumer.flush()).resolves.toBe(true);
+    expect(receivedEvents()).toEqual(['A', 'A']);
+  });
+
+  it('treats a server that does not answer within requestTimeoutMs as retryable', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const { client, consumer, errors } = setup({ requestTimeoutMs: 5000 });
+    server.script({ hang: true });
+    await client.track('u', 'A');
+    const flushing = consumer.flush();
+    await vi.advanceTimersByTimeAsync(5000);
+    await expect(flushing).resolves.toBe(false);
+    expect(errors[0]).toMatchObject({ code: 'timeout', status: undefined, retryable: true });
+    expect(consumer.stats().queued.events).toBe(1);
+  });
+
+  it('keeps the queue and backs off 600 s on 401', async () => {
+    const { client, consumer, time, errors } = setup();
+    server.script({ status: 401, body: '{"error":"invalid token"}' });
+    await client.track('u', 'A');
+    await expect(consumer.flush()).resolves.toBe(false);
+    expect(consumer.stats()).toMatchObject({
+      queued: { events: 1 },
+      nextAttemptAt: time.now + 600_000,
+    });
+    expect(errors[0]).toMatchObject({ code: 'unauthorized', status: 401 });
+    expect(errors[0]?.message).toContain('invalid token');
+    time.now += 600_000;
+    await expect(consumer.flush()).resolves.toBe(true);
+  });
+});
+
+describe('permanent failures', () => {
+  it('halves the batch on 413 and retries at once', async () => {
+    const { client, consumer } = setup({ maxSize: 8 });
+    server.script({ status: 413 });
+    const sends = Array.from({ length: 8 }, (_, i) => client.track('u', `E${i}`));
+    await Promise.all(sends);
+    expect(batchSizes()).toEqual([8, 4, 4]);
+    expect(receivedEvents().slice(8)).toEqual(['E0', 'E1', 'E2', 'E3', 'E4', 'E5', 'E6', 'E7']);
+    expect(consumer.stats()).toMatchObject({ sent: 8, dropped: { oversized: 0 } });
+  });
+
+  it('drops a single message that still gets 413, reports it, and keeps the rest', async () => {
+    const { client, consumer, errors } = setup({ maxSize: 1 });
+    server.script({ status: 413 });
+    await client.track('u', 'Huge');
+    await client.track('u', 'Next');
+    expect(receivedEvents()).toEqual(['Huge', 'Next']);
+    expect(consumer.stats()).toMatchObject({ sent: 1, dropped: { oversized: 1 } });
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({
+      code: 'oversized',
+      status: 413,
+      retryable: false,
+      messages: 1,
+    });
+  });
+
+  it('drops a 400 batch, reports it, and delivers the rest of the queue', async () => {
+    const { client, consumer, errors } = setup({ maxSize: 2 });
+    server.script({ status: 400, body: '{"error":"bad event"}' });
+    const sends = ['A', 'B', 'C', 'D'].map((name) => client.track('u', name));
+    await expect(Promise.all(sends)).resolves.toBeDefined();
+    expect(batchSizes()).toEqual([2, 2]);
+    expect(consumer.stats()).toMatchObject({
+      sent: 2,
+      dropped: { rejected: 2 },
+      queued: { events: 0 },
+    });
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ code: 'rejected', status: 400, messages: 2 });
+    expect(errors[0]?.message).toContain('bad event');
+  });
+
+  it('makes an explicit flush() reject with the CohorlyError of a rejected batch', async () => {
+    const { client, consumer } = setup();
+    server.script({ status: 422 });
+    await client.track('u', 'A');
+    const failure = await consumer.flush().catch((error: unknown) => error);
+    expect(CohorlyError.isInstance(failure)).toBe(true);
+    expect(failure).toMatchObject({ status: 422, code: 'rejected' });
+    await client.track('u', 'B');
+    await expect(consumer.flush()).resolves.toBe(true);
+  });
+});
+
+describe('bounded queue', () => {
+  it('drops the oldest on overflow, counts them, and reports once per burst', async () => {
+    const { client, consumer, errors } = setup({ maxQueueSize: 3 });
+    for (const name of ['A', 'B', 'C', 'D', 'E']) void client.track('u', name);
+    await Promise.resolve();
+    expect(consumer.stats()).toMatchObject({ queued: { events: 3 }, dropped: { overflow: 2 } });
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ code: 'overflow', messages: 2 });
+    expect(errors[0]?.message).toMatch(
+      /events buffer is full \(maxQueueSize 3\); dropped the 2 oldest/,
+    );
+    await consumer.flush();
+    expect(receivedEvents()).toEqual(['C', 'D', 'E']);
+  });
+
+  it('never drops a batch in flight when the queue overflows meanwhile', async () => {
+    const { client, consumer, time } = setup({ maxSize: 2, maxQueueSize: 2 });
+    server.script({ status: 503 });
+    const first = [client.track('u', 'A'), client.track('u', 'B')];
+    // A and B are in flight; C and D fill the queue meanwhile.
+    await new Promise((resolve) => setImmediate(resolve));
+    void client.track('u', 'C');
+    void client.track('u', 'D');
+    await Promise.all(first);
+    // A and B came back after the 503; the queue keeps the newest two.
+    expect(consumer.stats()).toMatchObject({ queued: { events: 2 }, dropped: { overflow: 2 } });
+    time.now += 2000;
+    await consumer.flush();
+    expect(receivedEvents()).toEqual(['A', 'B', 'C', 'D']);
+  });
+});
+
+describe('single-flight', () => {
+  it('never has two requests in flight per endpoint, and sends each message once', async () => {
+    let active = 0;
+    let maxActive = 0;
+    const { client, consumer } = setup({
+      maxSize: 5,
+      fetch: async (url, init) => {
+        active += 1;
+        maxActive = Math.max(maxActive, active);
+        try {
+          return await fetch(url, init);
+        } finally {
+          active -= 1;
+        }
+      },
+    });
+    const calls: Promise<unknown>[] = [];
+    for (let i = 0; i < 100; i++) {
+      calls.push(client.track('u', `E${i}`));
+      if (i % 7 === 0) calls.push(consumer.flush());
+    }
+    await Promise.all(calls);
+    await consumer.flush();
+    expect(maxActive).toBe(1);
+    expect(receivedEvents()).toEqual(Array.from({ length: 100 }, (_, i) => `E${i}`));
+  });
+
+  it('flushes in the background every flushIntervalMs', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    const { client } = setup({ flushIntervalMs: 10_000 });
+    await client.track('u', 'A');
+    expect(server.requests).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(10_000);
+    await vi.waitUntil(() => server.requests.length === 1);
+    expect(receivedEvents()).toEqual(['A']);
+  });
+});
+
+describe('close()', () => {
+  it('waits out the backoff and delivers, then reports', async () => {
+    const { client, consumer, sleeps } = setup();
+    server.script({ status: 503 }, { status: 503 });
+    await client.track('u', 'A');
+    await client.peopleSet('u', { a: 1 });
+    const report = await consumer.close({ timeoutMs: 60_000 });
+    // events fails twice (2 s, then 4 s); people waits its turn instead of failing too.
+    expect(sleeps).toEqual([2000, 4000]);
+    expect(server.requests.map((r) => r.path)).toEqual(['/track', '/track', '/track', '/engage']);
+    expect(report).toEqual({
+      drained: true,
+      sent: 2,
+      undelivered: 0,
+      queued: { events: 0, people: 0, alias: 0 },
+      dropped: { overflow: 0, rejected: 0, oversized: 0 },
+    });
+  });
+
+  it('stops at its deadline, aborts the request in flight, and reports what remains', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const { client, consumer } = setup({ clock: Date.now });
+    server.always({ hang: true });
+    await client.track('u', 'A');
+    await client.track('u', 'B');
+    const closing = consumer.close({ timeoutMs: 3000 });
+    await vi.waitUntil(() => server.requests.length === 1);
+    await vi.advanceTimersByTimeAsync(3000);
+    const report = await closing;
+    expect(report).toMatchObject({
+      drained: false,
+      sent: 0,
+      undelivered: 2,
+      queued: { events: 2 },
+    });
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('is idempotent and still delivers messages sent after it', async () => {
+    const { client, consumer } = setup();
+    const first = consumer.close();
+    expect(consumer.close()).toBe(first);
+    await first;
+    await client.track('u', 'Late');
+    expect(receivedEvents()).toEqual(['Late']);
+  });
+
+  it('keeps delivering when onError throws', async () => {
+    const { client, consumer, time } = setup({
+      onError: () => {
+        throw new Error('bad handler');
+      },
+    });
+    server.script({ status: 500 });
+    await client.track('u', 'A');
+    await expect(consumer.flush()).resolves.toBe(false);
+    time.now += 2000;
+    await expect(consumer.flush()).resolves.toBe(true);
+  });
+});

@@ -1,0 +1,425 @@
+import { backoffDelay, MAX_RETRY_DELAY_MS, randomJitter } from './backoff.js';
+import type {
+  CloseOptions,
+  CloseReport,
+  CohorlyConsumer,
+  DropCounts,
+  EndpointCounts,
+} from './cohorly-consumer.js';
+import { deliveryError } from './delivery-error.js';
+import { assertEndpoint, ENDPOINT_PATHS, ENDPOINTS, type Endpoint } from './endpoints.js';
+import { CohorlyError } from './errors.js';
+import { MessageQueue } from './message-queue.js';
+import {
+  checkMs,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  defaultSleep,
+  type FetchLike,
+  normalizeApiHost,
+  type TransportOptions,
+} from './runtime-options.js';
+import { sleepUnlessAborted } from './sleep-unless-aborted.js';
+import { type HttpOutcome, isOk, isRetryable, postJson } from './transport.js';
+
+/** The server's limit on items in one batch. */
+export const MAX_BATCH_SIZE = 500;
+
+/** Options of {@link BufferedConsumer}. */
+export interface BufferedConsumerOptions extends TransportOptions {
+  /**
+   * Messages per batch; a buffer flushes when it holds this many. Clamped to 1..500.
+   * @default 50
+   */
+  maxSize?: number;
+  /**
+   * Messages each buffer (events, people, alias) may hold; beyond it the **oldest** are
+   * dropped, counted and reported. Raise it for bulk imports from a tight loop.
+   * @default 1000
+   */
+  maxQueueSize?: number;
+  /**
+   * Background flush period in milliseconds; 0 disables the timer. The timer never keeps
+   * the process alive.
+   * @default 10000
+   */
+  flushIntervalMs?: number;
+  /**
+   * Receives every failure of a background flush and every dropped message, as a
+   * `CohorlyError`. Errors never reach the promises of `send()` or `track()`.
+   * @default a one-line `console.warn`
+   */
+  onError?: (error: CohorlyError) => void;
+}
+
+/** A snapshot of a {@link BufferedConsumer}'s counters. */
+export interface BufferedConsumerStats {
+  /** Messages not yet delivered (buffered or in flight), per endpoint. */
+  queued: EndpointCounts;
+  /** Messages delivered. */
+  sent: number;
+  /** Messages dropped, by reason. */
+  dropped: DropCounts;
+  /** Failed attempts whose messages stayed queued for another try. */
+  retries: number;
+  /** Epoch ms at which the current backoff window ends; 0 when there is none. */
+  nextAttemptAt: number;
+}
+
+/** What one drain of one buffer ended with. */
+interface DrainResult {
+  /** The buffer was emptied. */
+  drained: boolean;
+  /** Batches the server permanently rejected during this drain. */
+  rejected: CohorlyError[];
+}
+
+const warnOnce = (error: CohorlyError) => console.warn(`[cohorly] ${error.message}`);
+const noop = () => undefined;
+
+/**
+ * Batches messages per endpoint and delivers them with the Cohorly retry contract: backoff on
+ * 429, 5xx and network errors (honouring `Retry-After`), batch halving on 413, dropping only
+ * what the server permanently rejects, and a bounded queue that drops the oldest first.
+ * At most one request per endpoint is in flight, so no message is ever sent twice by racing
+ * flushes.
+ */
+export class BufferedConsumer implements CohorlyConsumer {
+  private readonly apiHost: string;
+  private readonly requestTimeoutMs: number;
+  private readonly maxSize: number;
+  private readonly maxQueueSize: number;
+  private readonly flushIntervalMs: number;
+  private readonly fetchFn: FetchLike;
+  private readonly clock: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly jitter: () => number;
+  private readonly onError: (error: CohorlyError) => void;
+
+  private readonly queues: Record<Endpoint, MessageQueue> = {
+    events: new MessageQueue(),
+    people: new MessageQueue(),
+    alias: new MessageQueue(),
+  };
+  private readonly inFlight: EndpointCounts = { events: 0, people: 0, alias: 0 };
+  private readonly drains: Partial<Record<Endpoint, Promise<DrainResult>>> = {};
+  private readonly dropped: DropCounts = { overflow: 0, rejected: 0, oversized: 0 };
+  private readonly overflowToReport: EndpointCounts = { events: 0, people: 0, alias: 0 };
+  private overflowReportScheduled = false;
+  private flushBatchSize: number;
+  private failures = 0;
+  private nextAttemptAt = 0;
+  private sent = 0;
+  private retries = 0;
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private abort = new AbortController();
+  private closing: Promise<CloseReport> | undefined;
+
+  constructor(options: BufferedConsumerOptions = {}) {
+    this.apiHost = normalizeApiHost(options.apiHost, 'BufferedConsumer');
+    this.requestTimeoutMs = checkMs(
+      options.requestTimeoutMs,
+      DEFAULT_REQUEST_TIMEOUT_MS,
+      'BufferedConsumer: requestTimeoutMs',
+    );
+    this.maxSize = Math.min(
+      Math.max(Math.floor(checkCount(options.maxSize, 50, 'maxSize')), 1),
+      MAX_BATCH_SIZE,
+    );
+    this.maxQueueSize = Math.max(
+      Math.floor(checkCount(options.maxQueueSize, 1000, 'maxQueueSize')),
+      1,
+    );
+    this.flushIntervalMs = checkMs(
+      options.flushIntervalMs,
+      10_000,
+      'BufferedConsumer: flushIntervalMs',
+    );
+    this.fetchFn = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.clock = options.clock ?? Date.now;
+    this.sleep = options.sleep ?? defaultSleep;
+    this.jitter = options.jitter ?? randomJitter;
+    this.onError = options.onError ?? warnOnce;
+    this.flushBatchSize = this.maxSize;
+  }
+
+  /**
+   * Queues one JSON message. When its buffer reaches `maxSize`, a flush starts and the
+   * promise resolves once that flush has been attempted (natural backpressure for callers
+   * who `await`). Never rejects because of delivery: failures go to `onError`.
+   */
+  send(endpoint: Endpoint, jsonMessage: string): Promise<void> {
+    assertEndpoint(endpoint, 'BufferedConsumer.send');
+    if (typeof jsonMessage !== 'string') {
+      throw new TypeError('BufferedConsumer.send: jsonMessage must be a JSON string');
+    }
+    const queue = this.queues[endpoint];
+    queue.push(jsonMessage);
+    this.enforceQueueCap(endpoint);
+    this.startTimer();
+    // After close() there is no timer left, so every message is flushed as it comes.
+    if (queue.length >= this.maxSize || this.closing) {
+      return this.drain(endpoint).then(noop);
+    }
+    return Promise.resolve();
+  }
+
+  /**
+   * Tries to deliver every buffer. Resolves `true` when all are empty, `false` when messages
+   * remain (inside a backoff window, or the server is failing). Rejects with a
+   * `CohorlyError` when the server permanently rejected a batch during this flush (that
+   * batch is dropped; the rest of the queue is kept), as the Python SDK's `flush()` raises.
+   */
+  async flush(): Promise<boolean> {
+    // In order, as the Python SDK does: once one endpoint opens a backoff window, the
+    // others skip their turn instead of failing against the same server again.
+    const results: DrainResult[] = [];
+    for (const endpoint of ENDPOINTS) results.push(await this.drain(endpoint));
+    const rejected = results.flatMap((result) => result.rejected);
+    const [first] = rejected;
+    if (first && rejected.length === 1) throw first;
+    if (first) {
+      const messages = rejected.reduce((sum, error) => sum + error.messages, 0);
+      throw new CohorlyError(
+        `${rejected.length} batches (${messages} messages) were rejected and dropped; first: ${first.message}`,
+        { code: first.code, status: first.status, messages, cause: rejected },
+      );
+    }
+    return results.every((result) => result.drained);
+  }
+
+  /** A snapshot of the counters: queued per endpoint, sent, dropped by reason, retries, backoff. */
+  stats(): BufferedConsumerStats {
+    return {
+      queued: this.queuedCounts(),
+      sent: this.sent,
+      dropped: { ...this.dropped },
+      retries: this.retries,
+      nextAttemptAt: this.nextAttemptAt > this.clock() ? this.nextAttemptAt : 0,
+    };
+  }
+
+  /**
+   * Stops the timer and keeps flushing (honouring backoff) until everything is delivered or
+   * `timeoutMs` passes; then aborts what is still in flight. Resolves with what was sent and
+   * what remains. Idempotent: later calls return the first call's report. Messages sent
+   * after `close()` are still delivered, each flushed as it comes.
+   */
+  close(options: CloseOptions = {}): Promise<CloseReport> {
+    const timeoutMs = checkMs(options.timeoutMs, 10_000, 'BufferedConsumer.close: timeoutMs');
+    this.closing ??= this.closeWithin(timeoutMs);
+    return this.closing;
+  }
+
+  private async closeWithin(timeoutMs: number): Promise<CloseReport> {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+    const deadline = this.clock() + timeoutMs;
+    let drained = false;
+    // Each turn either delivers, waits out a backoff, or ends at the deadline: bounded.
+    while (!drained && this.clock() < deadline) {
+      const flushing = this.flush().catch(() => false);
+      const result = await raceDeadline(flushing, deadline - this.clock());
+      if (result === 'deadline') {
+        this.abortInFlight();
+        await flushing;
+        break;
+      }
+      drained = result;
+      const wait = Math.min(this.nextAttemptAt, deadline) - this.clock();
+      if (!drained && wait > 0) await sleepUnlessAborted(this.sleep, wait, this.abort.signal);
+    }
+    const queued = this.queuedCounts();
+    const undelivered = queued.events + queued.people + queued.alias;
+    return {
+      drained: undelivered === 0,
+      sent: this.sent,
+      undelivered,
+      queued,
+      dropped: { ...this.dropped },
+    };
+  }
+
+  /** Single-flight: a drain already running for this endpoint is joined, not doubled. */
+  private drain(endpoint: Endpoint): Promise<DrainResult> {
+    let running = this.drains[endpoint];
+    if (!running) {
+      running = this.drainNow(endpoint);
+      this.drains[endpoint] = running;
+    }
+    return running;
+  }
+
+  private async drainNow(endpoint: Endpoint): Promise<DrainResult> {
+    // Yield once so that `this.drains[endpoint]` is set before any early return below.
+    await undefined;
+    const queue = this.queues[endpoint];
+    const url = this.apiHost + ENDPOINT_PATHS[endpoint];
+    const rejected: CohorlyError[] = [];
+    try {
+      while (queue.length > 0) {
+        if (this.clock() < this.nextAttemptAt) return { drained: false, rejected };
+        // /alias takes exactly one object; the others take a JSON array.
+        const batch = queue.take(endpoint === 'alias' ? 1 : this.flushBatchSize);
+        const payload = endpoint === 'alias' ? batch[0]! : `[${batch.join(',')}]`;
+        this.inFlight[endpoint] = batch.length;
+        let outcome: HttpOutcome;
+        try {
+          outcome = await postJson(url, payload, {
+            fetch: this.fetchFn,
+            timeoutMs: this.requestTimeoutMs,
+            signal: this.abort.signal,
+          });
+        } finally {
+          this.inFlight[endpoint] = 0;
+        }
+        if (!this.settle(endpoint, url, batch, outcome, rejected))
+          return { drained: false, rejected };
+      }
+      return { drained: true, rejected };
+    } finally {
+      // Cleared in the same turn as the last emptiness check: a send after this point
+      // starts a new drain instead of joining one that has already decided it is done.
+      this.drains[endpoint] = undefined;
+    }
+  }
+
+  /** Applies the retry contract to one answer. Returns false when the drain must stop. */
+  private settle(
+    endpoint: Endpoint,
+    url: string,
+    batch: string[],
+    outcome: HttpOutcome,
+    rejected: CohorlyError[],
+  ): boolean {
+    const queue = this.queues[endpoint];
+    if (isOk(outcome)) {
+      this.sent += batch.length;
+      this.failures = 0;
+      this.nextAttemptAt = 0;
+      return true;
+    }
+    const retryable = isRetryable(outcome);
+    if (retryable || outcome.status === 401) {
+      queue.putBack(batch);
+      this.enforceQueueCap(endpoint);
+      this.retries += 1;
+      this.failures += 1;
+      // 401: the token is wrong; keep the queue and back off for the longest delay.
+      const delay = retryable
+        ? backoffDelay(this.failures, outcome.retryAfterMs, this.jitter)
+        : MAX_RETRY_DELAY_MS;
+      this.nextAttemptAt = this.clock() + delay;
+      const retryAt = new Date(this.nextAttemptAt).toISOString();
+      this.report(
+        deliveryError(
+          url,
+          outcome,
+          `failed; ${queue.length} messages kept, next attempt at ${retryAt}`,
+          {
+            retryable: true,
+            messages: queue.length,
+          },
+        ),
+      );
+      return false;
+    }
+    if (outcome.status === 413 && batch.length > 1) {
+      // Too large for the server: halve the batch (floor 1) and retry at once.
+      queue.putBack(batch);
+      this.flushBatchSize = Math.max(Math.floor(batch.length / 2), 1);
+      this.retries += 1;
+      return true;
+    }
+    const oversized = outcome.status === 413;
+    if (oversized) this.dropped.oversized += batch.length;
+    else this.dropped.rejected += batch.length;
+    const what = oversized
+      ? 'refused a message over the server payload limit; it was dropped'
+      : `rejected a batch of ${batch.length} messages; they were dropped`;
+    const error = deliveryError(url, outcome, what, { retryable: false, messages: batch.length });
+    rejected.push(error);
+    this.report(error);
+    return true;
+  }
+
+  private enforceQueueCap(endpoint: Endpoint): void {
+    const queue = this.queues[endpoint];
+    const excess = queue.length - this.maxQueueSize;
+    if (excess <= 0) return;
+    queue.dropOldest(excess);
+    this.dropped.overflow += excess;
+    this.overflowToReport[endpoint] += excess;
+    // A tight loop may overflow thousands of times before it yields: report once per turn.
+    if (!this.overflowReportScheduled) {
+      this.overflowReportScheduled = true;
+      queueMicrotask(() => this.reportOverflow());
+    }
+  }
+
+  private reportOverflow(): void {
+    this.overflowReportScheduled = false;
+    for (const endpoint of ENDPOINTS) {
+      const count = this.overflowToReport[endpoint];
+      if (count === 0) continue;
+      this.overflowToReport[endpoint] = 0;
+      this.report(
+        new CohorlyError(
+          `the ${endpoint} buffer is full (maxQueueSize ${this.maxQueueSize}); dropped the ${count} oldest messages`,
+          { code: 'overflow', messages: count },
+        ),
+      );
+    }
+  }
+
+  private report(error: CohorlyError): void {
+    try {
+      this.onError(error);
+    } catch {
+      // A throwing onError must not stop delivery.
+    }
+  }
+
+  private startTimer(): void {
+    if (this.timer !== undefined || this.flushIntervalMs === 0 || this.closing) return;
+    this.timer = setInterval(() => {
+      this.flush().catch(noop);
+    }, this.flushIntervalMs);
+    // An idle client must never keep the process alive.
+    (this.timer as { unref?: () => void }).unref?.();
+  }
+
+  private abortInFlight(): void {
+    const abort = this.abort;
+    this.abort = new AbortController();
+    abort.abort(new Error('close() deadline'));
+  }
+
+  private queuedCounts(): EndpointCounts {
+    return {
+      events: this.queues.events.length + this.inFlight.events,
+      people: this.queues.people.length + this.inFlight.people,
+      alias: this.queues.alias.length + this.inFlight.alias,
+    };
+  }
+}
+
+function checkCount(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || Number.isNaN(value)) {
+    throw new TypeError(`BufferedConsumer: ${name} must be a number, got ${String(value)}`);
+  }
+  return value;
+}
+
+/** Resolves with `promise`'s value, or `'deadline'` after `ms`; the timer is always cleared. */
+async function raceDeadline<T>(promise: Promise<T>, ms: number): Promise<T | 'deadline'> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<'deadline'>((resolve) => {
+    timer = setTimeout(() => resolve('deadline'), Math.max(ms, 0));
+  });
+  try {
+    return await Promise.race([promise, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,236 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type HttpFixture, startFixture } from '../test/http-fixture.js';
+import { BufferedConsumer } from './buffered-consumer.js';
+import { Cohorly } from './cohorly.js';
+import { Consumer } from './consumer.js';
+import { LIB_VERSION } from './version.js';
+
+const INSERT_ID = /^[0-9a-f]{32}$/;
+
+let server: HttpFixture;
+beforeEach(async () => {
+  server = await startFixture();
+});
+afterEach(async () => {
+  await server.close();
+});
+
+/** Replaces the two stamped values that change on every call, so bodies compare exactly. */
+function stable(body: string): string {
+  return body
+    .replace(/"time":\d{13}/, '"time":<ms>')
+    .replace(/"\$insert_id":"[0-9a-f]{32}"/, '"$insert_id":"<id>"');
+}
+
+describe('Cohorly with the synchronous Consumer', () => {
+  it('sends track as one compact object with the default properties first', async () => {
+    const client = new Cohorly('T', { apiHost: server.url });
+    const before = Date.now();
+    await client.track('u1', 'Signed Up', { plan: 'pro' });
+    const [request] = server.requests;
+    expect(request?.path).toBe('/track');
+    expect(request?.contentType).toBe('application/json');
+    expect(stable(request!.body)).toBe(
+      `{"event":"Signed Up","properties":{"token":"T","distinct_id":"u1","time":<ms>,"$insert_id":"<id>","$lib":"node","$lib_version":"${LIB_VERSION}","plan":"pro"}}`,
+    );
+    const sent = JSON.parse(request!.body);
+    expect(sent.properties.time).toBeGreaterThanOrEqual(before);
+    expect(Number.isInteger(sent.properties.time)).toBe(true);
+    expect(sent.properties.$insert_id).toMatch(INSERT_ID);
+  });
+
+  it('gives every event its own $insert_id', async () => {
+    const client = new Cohorly('T', { apiHost: server.url });
+    await Promise.all(Array.from({ length: 20 }, (_, i) => client.track('u1', `E${i}`)));
+    const ids = server.json('/track').map((e: any) => e.properties.$insert_id);
+    expect(new Set(ids).size).toBe(20);
+  });
+
+  it('lets properties override time and $insert_id in place, and merges meta at the top level', async () => {
+    const client = new Cohorly('T', { apiHost: server.url });
+    await client.track('u1', 'E', { $insert_id: 'custom', time: 5, a: 1 }, { ip: '1.2.3.4' });
+    expect(server.requests[0]?.body).toBe(
+      `{"event":"E","properties":{"token":"T","distinct_id":"u1","time":5,"$insert_id":"custom","$lib":"node","$lib_version":"${LIB_VERSION}","a":1},"ip":"1.2.3.4"}`,
+    );
+  });
+
+  it('sends importData with the given millisecond time, over the caller’s own', async () => {
+    const client = new Cohorly('T', { apiHost: server.url });
+    await client.importData('u1', 'Old', 1700000000123, { time: 1, x: true });
+    expect(stable(server.requests[0]!.body.replace('"time":1700000000123', '"time":T'))).toBe(
+      `{"event":"Old","properties":{"token":"T","distinct_id":"u1","time":T,"$insert_id":"<id>","$lib":"node","$lib_version":"${LIB_VERSION}","x":true}}`,
+    );
+  });
+
+  it('sends alias as one object to /alias', async () => {
+    const client = new Cohorly('T', { apiHost: server.url });
+    await client.alias('new-id', 'original-id');
+    expect(server.requests[0]).toMatchObject({
+      path: '/alias',
+      body: '{"alias":"new-id","distinct_id":"original-id","token":"T"}',
+    });
+  });
+
+  it('sends every people operation to /engage with token first and meta last', async () => {
+    const client = new Cohorly('T', { apiHost: server.url });
+    await client.peopleSet('u1', { name: 'Ada' }, { $ip: '0' });
+    await client.peopleSetOnce('u1', { first: 'x' });
+    await client.peopleIncrement('u1', { logins: 1 });
+    await client.peopleUnset('u1', ['a', 'b']);
+    await client.peopleDelete('u1');
+    await client.peopleUpdate(
+      { distinct_id: 'u1', $append: { tags: 'x' } },
+      { $ignore_time: true },
+    );
+    expect(server.requests.map((r) => [r.path, r.body])).toEqual([
+      ['/engage', '{"token":"T","distinct_id":"u1","$set":{"name":"Ada"},"$ip":"0"}'],
+      ['/engage', '{"token":"T","distinct_id":"u1","$set_once":{"first":"x"}}'],
+      ['/engage', '{"token":"T","distinct_id":"u1","$add":{"logins":1}}'],
+      ['/engage', '{"token":"T","distinct_id":"u1","$unset":["a","b"]}'],
+      ['/engage', '{"token":"T","distinct_id":"u1","$delete":true}'],
+      ['/engage', '{"token":"T","distinct_id":"u1","$append":{"tags":"x"},"$ignore_time":true}'],
+    ]);
+  });
+
+  it('serializes Dates as ISO-8601 and escapes non-ASCII as the Python SDK does', async () => {
+    const client = new Cohorly('T', { apiHost: server.url });
+    await client.track('u1', 'E', {
+      at: new Date(Date.UTC(2026, 0, 2, 3, 4, 5, 6)),
+      name: 'Zoë 😀\u007f',
+    });
+    const body = server.requests[0]!.body;
+    expect(body).toContain('"at":"2026-01-02T03:04:05.006Z"');
+    expect(body).toContain('"name":"Zo\\u00eb \\ud83d\\ude00\\u007f"');
+    expect(JSON.parse(body).properties.name).toBe('Zoë 😀\u007f');
+  });
+
+  it('uses a custom serializer, e.g. for BigInt', async () => {
+    const client = new Cohorly('T', {
+      apiHost: server.url,
+      serializer: (m) => JSON.stringify(m, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)),
+    });
+    await client.track('u1', 'E', { big: 12345678901234567890n as unknown as number });
+    expect(server.json('/track')[0]).toMatchObject({ properties: { big: '12345678901234567890' } });
+  });
+
+  it('rejects with the server status when delivery fails', async () => {
+    server.always({ status: 400, body: '{"error":"bad"}' });
+    const client = new Cohorly('T', { apiHost: server.url });
+    await expect(client.track('u1', 'E')).rejects.toMatchObject({
+      name: 'CohorlyError',
+      status: 400,
+      retryable: false,
+      code: 'rejected',
+    });
+  });
+
+  it('close() reports, even for a consumer without close()', async () => {
+    const client = new Cohorly('T', {
+      consumer: { send: async () => undefined, flush: async () => true },
+    });
+    await expect(client.close()).resolves.toMatchObject({ drained: true, undelivered: 0 });
+  });
+});
+
+describe('bad input', () => {
+  const cases: Array<[string, (c: Cohorly) => unknown, RegExp]> = [
+    [
+      'an empty event name',
+      (c) => c.track('u1', ''),
+      /Cohorly\.track: event must be a non-empty string/,
+    ],
+    [
+      'an empty distinctId',
+      (c) => c.track('', 'E'),
+      /Cohorly\.track: distinctId must be a non-empty string/,
+    ],
+    [
+      'a non-string distinctId',
+      (c) => c.track(42 as unknown as string, 'E'),
+      /distinctId must be a non-empty string, got 42/,
+    ],
+    [
+      'array properties',
+      (c) => c.track('u1', 'E', [] as never),
+      /properties must be a plain object, got an array/,
+    ],
+    [
+      'a BigInt',
+      (c) => c.track('u1', 'E', { n: 1n as never }),
+      /Cohorly\.track: properties\.n is a BigInt, which cannot be serialized to JSON/,
+    ],
+    [
+      'a circular reference',
+      (c) => {
+        const o: Record<string, unknown> = {};
+        o.self = o;
+        return c.track('u1', 'E', { o } as never);
+      },
+      /properties\.o\.self is a circular reference/,
+    ],
+    [
+      'a throwing toJSON',
+      (c) =>
+        c.track('u1', 'E', {
+          d: {
+            toJSON() {
+              throw new Error('x');
+            },
+          },
+        } as never),
+      /properties\.d\.toJSON\(\) throws/,
+    ],
+    [
+      'a non-finite importData time',
+      (c) => c.importData('u1', 'E', Number.NaN),
+      /timestampMs must be a finite number/,
+    ],
+    [
+      'an empty alias',
+      (c) => c.alias('', 'u1'),
+      /Cohorly\.alias: aliasId must be a non-empty string/,
+    ],
+    [
+      'a non-numeric increment',
+      (c) => c.peopleIncrement('u1', { n: 'x' as never }),
+      /properties\.n must be a finite number/,
+    ],
+    [
+      'non-string unset names',
+      (c) => c.peopleUnset('u1', [1] as never),
+      /propertyNames must be an array of strings/,
+    ],
+    [
+      'peopleUpdate without distinct_id',
+      (c) => c.peopleUpdate({ $set: {} }),
+      /message\.distinct_id must be a non-empty string/,
+    ],
+  ];
+
+  it.each(cases)(
+    'throws a TypeError naming %s, sends nothing, and loses nothing else',
+    async (_name, call, message) => {
+      const consumer = new BufferedConsumer({ apiHost: server.url, flushIntervalMs: 0 });
+      const client = new Cohorly('T', { consumer });
+      await client.track('u1', 'Before');
+      expect(() => call(client)).toThrow(TypeError);
+      expect(() => call(client)).toThrow(message);
+      await client.track('u1', 'After');
+      await expect(consumer.flush()).resolves.toBe(true);
+      expect(
+        server
+          .json('/track')
+          .flat()
+          .map((e: any) => e.event),
+      ).toEqual(['Before', 'After']);
+    },
+  );
+
+  it('rejects a missing token and an invalid apiHost at construction', () => {
+    expect(() => new Cohorly('')).toThrow(/token must be a non-empty string/);
+    expect(() => new Cohorly('T', { apiHost: 'not a url' })).toThrow(
+      /apiHost must be an absolute URL/,
+    );
+    expect(() => new Consumer({ retryLimit: -1 })).toThrow(/retryLimit must be an integer >= 0/);
+  });
+});

@@ -1,0 +1,281 @@
+import type { CloseOptions, CloseReport, CohorlyConsumer } from './cohorly-consumer.js';
+import { Consumer } from './consumer.js';
+import type { Endpoint } from './endpoints.js';
+import { newInsertId } from './insert-id.js';
+import type {
+  AnyEvents,
+  EventArgs,
+  EventCatalog,
+  Meta,
+  Properties,
+  PropertyValue,
+} from './properties.js';
+import { normalizeApiHost } from './runtime-options.js';
+import { jsonSerializer, type Serializer, serializeMessage } from './serialize.js';
+import { LIB_NAME, LIB_VERSION } from './version.js';
+
+/** Options of {@link Cohorly}. */
+export interface CohorlyOptions {
+  /**
+   * Base URL of the Cohorly server, used by the default consumer.
+   * @default "http://localhost:4000"
+   */
+  apiHost?: string;
+  /**
+   * Where messages go. `Consumer` sends each at once; `BufferedConsumer` batches them.
+   * @default new Consumer({ apiHost })
+   */
+  consumer?: CohorlyConsumer;
+  /**
+   * Turns each message into JSON. Pass one to encode types JSON cannot, such as `BigInt`.
+   * @default JSON.stringify (Dates become ISO-8601 strings)
+   */
+  serializer?: Serializer;
+}
+
+/**
+ * The Cohorly client: events, profiles and aliases, with the Python SDK's methods and wire
+ * format. Give it a `MyEvents` type (event name to property types) to have every `track`
+ * checked at compile time:
+ *
+ * ```ts
+ * type MyEvents = { 'Signed Up': { plan: 'free' | 'pro' } };
+ * const cohorly = new Cohorly<MyEvents>(token, { consumer: new BufferedConsumer() });
+ * await cohorly.track('user-1', 'Signed Up', { plan: 'pro' });
+ * ```
+ *
+ * Wrong argument types and values JSON cannot carry throw a `TypeError` at the call, before
+ * anything is queued; delivery failures reject only with the synchronous `Consumer`.
+ */
+export class Cohorly<Events extends EventCatalog<Events> = AnyEvents> {
+  /** The consumer messages are handed to. */
+  readonly consumer: CohorlyConsumer;
+  private readonly token: string;
+  private readonly serializer: Serializer;
+
+  constructor(token: string, options: CohorlyOptions = {}) {
+    if (typeof token !== 'string' || token === '') {
+      throw new TypeError('Cohorly: token must be a non-empty string (your project token)');
+    }
+    this.token = token;
+    this.consumer =
+      options.consumer ?? new Consumer({ apiHost: normalizeApiHost(options.apiHost, 'Cohorly') });
+    this.serializer = options.serializer ?? jsonSerializer;
+  }
+
+  /**
+   * Records an event. `token`, `distinct_id`, `time` (epoch ms), `$insert_id`, `$lib` and
+   * `$lib_version` are stamped first; `properties` are merged over them, so a caller may set
+   * its own `time` or `$insert_id`. `meta` keys are merged at the top level of the event.
+   */
+  track<E extends keyof Events & string>(
+    distinctId: string,
+    event: E,
+    ...args: EventArgs<Events, E>
+  ): Promise<void> {
+    const [properties, meta] = args as [Properties | undefined, Meta | undefined];
+    return this.sendEvent('Cohorly.track', distinctId, event, properties, meta, undefined);
+  }
+
+  /**
+   * Records a past event at `timestampMs` (epoch **milliseconds**, not seconds as in
+   * mixpanel-node), through the same `/track` endpoint.
+   */
+  importData<E extends keyof Events & string>(
+    distinctId: string,
+    event: E,
+    timestampMs: number,
+    ...args: EventArgs<Events, E>
+  ): Promise<void> {
+    if (typeof timestampMs !== 'number' || !Number.isFinite(timestampMs)) {
+      throw new TypeError(
+        `Cohorly.importData: timestampMs must be a finite number of epoch milliseconds, got ${String(timestampMs)}`,
+      );
+    }
+    const [properties, meta] = args as [Properties | undefined, Meta | undefined];
+    return this.sendEvent(
+      'Cohorly.importData',
+      distinctId,
+      event,
+      properties,
+      meta,
+      Math.trunc(timestampMs),
+    );
+  }
+
+  /** Links `aliasId` to the `original` distinct id. */
+  alias(aliasId: string, original: string): Promise<void> {
+    checkId(aliasId, 'Cohorly.alias', 'aliasId');
+    checkId(original, 'Cohorly.alias', 'original');
+    return this.send('alias', 'Cohorly.alias', {
+      alias: aliasId,
+      distinct_id: original,
+      token: this.token,
+    });
+  }
+
+  /** Sets profile properties, overwriting existing values. */
+  peopleSet(distinctId: string, properties: Properties, meta?: Meta): Promise<void> {
+    return this.peopleOperation(
+      'Cohorly.peopleSet',
+      distinctId,
+      '$set',
+      checkProps(properties, 'Cohorly.peopleSet'),
+      meta,
+    );
+  }
+
+  /** Sets profile properties only where they are not set yet. */
+  peopleSetOnce(distinctId: string, properties: Properties, meta?: Meta): Promise<void> {
+    return this.peopleOperation(
+      'Cohorly.peopleSetOnce',
+      distinctId,
+      '$set_once',
+      checkProps(properties, 'Cohorly.peopleSetOnce'),
+      meta,
+    );
+  }
+
+  /** Adds the given amounts to numeric profile properties. */
+  peopleIncrement(
+    distinctId: string,
+    properties: Record<string, number>,
+    meta?: Meta,
+  ): Promise<void> {
+    checkProps(properties, 'Cohorly.peopleIncrement');
+    for (const [key, value] of Object.entries(properties)) {
+      if (typeof value !== 'number' || !Number.isFinite(value)) {
+        throw new TypeError(
+          `Cohorly.peopleIncrement: properties.${key} must be a finite number, got ${String(value)}`,
+        );
+      }
+    }
+    return this.peopleOperation('Cohorly.peopleIncrement', distinctId, '$add', properties, meta);
+  }
+
+  /** Removes the named properties from a profile. */
+  peopleUnset(distinctId: string, propertyNames: string[], meta?: Meta): Promise<void> {
+    if (!Array.isArray(propertyNames) || propertyNames.some((name) => typeof name !== 'string')) {
+      throw new TypeError('Cohorly.peopleUnset: propertyNames must be an array of strings');
+    }
+    return this.peopleOperation('Cohorly.peopleUnset', distinctId, '$unset', propertyNames, meta);
+  }
+
+  /** Deletes a profile. */
+  peopleDelete(distinctId: string, meta?: Meta): Promise<void> {
+    return this.peopleOperation('Cohorly.peopleDelete', distinctId, '$delete', true, meta);
+  }
+
+  /**
+   * Sends a raw profile operation (it must include `distinct_id`): `token` first, then the
+   * message's keys, then `meta`.
+   */
+  peopleUpdate(message: Record<string, PropertyValue>, meta?: Meta): Promise<void> {
+    checkProps(message, 'Cohorly.peopleUpdate', 'message');
+    checkId(message.distinct_id, 'Cohorly.peopleUpdate', 'message.distinct_id');
+    return this.send('people', 'Cohorly.peopleUpdate', {
+      token: this.token,
+      ...message,
+      ...checkMeta(meta, 'Cohorly.peopleUpdate'),
+    });
+  }
+
+  /** Delivers what the consumer has queued; resolves `true` when nothing remains. */
+  flush(): Promise<boolean> {
+    return this.consumer.flush();
+  }
+
+  /**
+   * Flushes and stops the consumer, within `timeoutMs` (default 10 s), and reports what
+   * was sent and what was not. Call it before the process exits.
+   */
+  async close(options: CloseOptions = {}): Promise<CloseReport> {
+    if (this.consumer.close) return this.consumer.close(options);
+    const drained = await this.consumer.flush().catch(() => false);
+    return {
+      drained,
+      sent: 0,
+      undelivered: 0,
+      queued: { events: 0, people: 0, alias: 0 },
+      dropped: { overflow: 0, rejected: 0, oversized: 0 },
+    };
+  }
+
+  private sendEvent(
+    caller: string,
+    distinctId: string,
+    event: string,
+    properties: Properties | undefined,
+    meta: Meta | undefined,
+    time: number | undefined,
+  ): Promise<void> {
+    checkId(distinctId, caller, 'distinctId');
+    if (typeof event !== 'string' || event === '') {
+      throw new TypeError(
+        `${caller}: event must be a non-empty string, got ${JSON.stringify(event) ?? String(event)}`,
+      );
+    }
+    if (properties !== undefined) checkProps(properties, caller);
+    const message = {
+      event,
+      properties: {
+        token: this.token,
+        distinct_id: distinctId,
+        time: Date.now(),
+        $insert_id: newInsertId(),
+        $lib: LIB_NAME,
+        $lib_version: LIB_VERSION,
+        ...properties,
+        // importData forces the time after the caller's properties, as the Python SDK does.
+        ...(time === undefined ? undefined : { time }),
+      },
+      ...checkMeta(meta, caller),
+    };
+    return this.send('events', caller, message);
+  }
+
+  private peopleOperation(
+    caller: string,
+    distinctId: string,
+    operation: '$set' | '$set_once' | '$add' | '$unset' | '$delete',
+    value: unknown,
+    meta: Meta | undefined,
+  ): Promise<void> {
+    checkId(distinctId, caller, 'distinctId');
+    return this.send('people', caller, {
+      token: this.token,
+      distinct_id: distinctId,
+      [operation]: value,
+      ...checkMeta(meta, caller),
+    });
+  }
+
+  private send(
+    endpoint: Endpoint,
+    caller: string,
+    message: Record<string, unknown>,
+  ): Promise<void> {
+    return this.consumer.send(endpoint, serializeMessage(message, this.serializer, caller));
+  }
+}
+
+function checkId(value: unknown, caller: string, name: string): asserts value is string {
+  if (typeof value !== 'string' || value === '') {
+    throw new TypeError(
+      `${caller}: ${name} must be a non-empty string, got ${JSON.stringify(value) ?? String(value)}`,
+    );
+  }
+}
+
+function checkProps<T>(value: T, caller: string, name = 'properties'): T {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new TypeError(
+      `${caller}: ${name} must be a plain object, got ${Array.isArray(value) ? 'an array' : String(value)}`,
+    );
+  }
+  return value;
+}
+
+function checkMeta(meta: Meta | undefined, caller: string): Meta | undefined {
+  return meta === undefined ? undefined : checkProps(meta, caller, 'meta');
+}

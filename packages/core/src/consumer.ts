@@ -1,0 +1,135 @@
+import { backoffDelay, randomJitter } from './backoff.js';
+import type { CloseOptions, CloseReport, CohorlyConsumer } from './cohorly-consumer.js';
+import { deliveryError } from './delivery-error.js';
+import { assertEndpoint, ENDPOINT_PATHS, type Endpoint } from './endpoints.js';
+import {
+  checkMs,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  defaultSleep,
+  type FetchLike,
+  normalizeApiHost,
+  type TransportOptions,
+} from './runtime-options.js';
+import { sleepUnlessAborted } from './sleep-unless-aborted.js';
+import { isOk, isRetryable, postJson } from './transport.js';
+
+/** Options of {@link Consumer}. */
+export interface ConsumerOptions extends TransportOptions {
+  /**
+   * How many times a message is retried after a 429, a 5xx, a network error or a timeout,
+   * waiting the contract's backoff in between (so at most `retryLimit + 1` requests).
+   * @default 4
+   */
+  retryLimit?: number;
+}
+
+/**
+ * Sends each message at once, in its own request (the single object, never an array), and
+ * settles only after delivery or failure. Retries 429, 5xx, network errors and timeouts with
+ * the contract's backoff, up to `retryLimit` times; then, or at once for any other non-2xx,
+ * the promise rejects with a `CohorlyError`.
+ */
+export class Consumer implements CohorlyConsumer {
+  private readonly apiHost: string;
+  private readonly requestTimeoutMs: number;
+  private readonly retryLimit: number;
+  private readonly fetchFn: FetchLike;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly jitter: () => number;
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private abort = new AbortController();
+  private sent = 0;
+
+  constructor(options: ConsumerOptions = {}) {
+    this.apiHost = normalizeApiHost(options.apiHost, 'Consumer');
+    this.requestTimeoutMs = checkMs(
+      options.requestTimeoutMs,
+      DEFAULT_REQUEST_TIMEOUT_MS,
+      'Consumer: requestTimeoutMs',
+    );
+    const retryLimit = options.retryLimit ?? 4;
+    if (!Number.isInteger(retryLimit) || retryLimit < 0) {
+      throw new TypeError(`Consumer: retryLimit must be an integer >= 0, got ${retryLimit}`);
+    }
+    this.retryLimit = retryLimit;
+    this.fetchFn = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.sleep = options.sleep ?? defaultSleep;
+    this.jitter = options.jitter ?? randomJitter;
+  }
+
+  /** Delivers one JSON message now; rejects with a `CohorlyError` when delivery fails. */
+  send(endpoint: Endpoint, jsonMessage: string): Promise<void> {
+    assertEndpoint(endpoint, 'Consumer.send');
+    if (typeof jsonMessage !== 'string') {
+      throw new TypeError('Consumer.send: jsonMessage must be a JSON string');
+    }
+    const delivery = this.deliver(this.apiHost + ENDPOINT_PATHS[endpoint], jsonMessage);
+    this.inFlight.add(delivery);
+    const forget = () => this.inFlight.delete(delivery);
+    delivery.then(forget, forget);
+    return delivery;
+  }
+
+  /** Nothing is ever buffered: resolves `true`. */
+  flush(): Promise<boolean> {
+    return Promise.resolve(true);
+  }
+
+  /**
+   * Waits for sends in flight until `timeoutMs`, then aborts them (their promises reject).
+   * Later sends still work.
+   */
+  async close(options: CloseOptions = {}): Promise<CloseReport> {
+    const timeoutMs = checkMs(options.timeoutMs, 10_000, 'Consumer.close: timeoutMs');
+    const pending = [...this.inFlight].map((p) => p.catch(() => undefined));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<'deadline'>((resolve) => {
+      timer = setTimeout(() => resolve('deadline'), timeoutMs);
+    });
+    const result = await Promise.race([Promise.all(pending), deadline]);
+    clearTimeout(timer);
+    if (result === 'deadline') {
+      const abort = this.abort;
+      // Sends made after close() get a fresh signal: closing does not disable the consumer.
+      this.abort = new AbortController();
+      abort.abort(new Error('closed'));
+      await Promise.all(pending);
+    }
+    const undelivered = this.inFlight.size;
+    return {
+      drained: undelivered === 0,
+      sent: this.sent,
+      undelivered,
+      queued: { events: 0, people: 0, alias: 0 },
+      dropped: { overflow: 0, rejected: 0, oversized: 0 },
+    };
+  }
+
+  private async deliver(url: string, body: string): Promise<void> {
+    const { signal } = this.abort;
+    let failures = 0;
+    for (;;) {
+      const outcome = await postJson(url, body, {
+        fetch: this.fetchFn,
+        timeoutMs: this.requestTimeoutMs,
+        signal,
+      });
+      if (isOk(outcome)) {
+        this.sent += 1;
+        return;
+      }
+      const retryable = isRetryable(outcome) && !signal.aborted;
+      if (retryable && failures < this.retryLimit) {
+        failures += 1;
+        await sleepUnlessAborted(
+          this.sleep,
+          backoffDelay(failures, outcome.retryAfterMs, this.jitter),
+          signal,
+        );
+        continue;
+      }
+      const what = retryable ? `failed after ${failures + 1} attempts` : 'failed';
+      throw deliveryError(url, outcome, what, { retryable: isRetryable(outcome), messages: 1 });
+    }
+  }
+}

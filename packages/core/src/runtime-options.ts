@@ -1,0 +1,68 @@
+/** A `fetch` compatible with the web standard one (undici's, a proxy agent's, a test double). */
+export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
+
+/** Options shared by both consumers: where to send, and how long to wait. */
+export interface TransportOptions {
+  /**
+   * Base URL of the Cohorly server; a trailing slash is ignored.
+   * @default "http://localhost:4000"
+   */
+  apiHost?: string;
+  /**
+   * How long one request may take, answer body included, before it is aborted and counted
+   * as a network failure, in milliseconds.
+   * @default 10000
+   */
+  requestTimeoutMs?: number;
+  /**
+   * The `fetch` to send with: pass one to go through a proxy or a custom agent.
+   * @default globalThis.fetch
+   */
+  fetch?: FetchLike;
+  /**
+   * Advanced, for tests: the current time in epoch milliseconds.
+   * @default Date.now
+   */
+  clock?: () => number;
+  /**
+   * Advanced, for tests: waits `ms` milliseconds (between retries, until a backoff ends).
+   * @default a `setTimeout` promise
+   */
+  sleep?: (ms: number) => Promise<void>;
+  /**
+   * Advanced, for tests: a number in [-0.2, 0.2] that spreads each backoff delay.
+   * @default uniform random in [-0.2, 0.2]
+   */
+  jitter?: () => number;
+}
+
+/** The default API host, as in the Python SDK. */
+export const DEFAULT_API_HOST = 'http://localhost:4000';
+
+/** The default request timeout, in milliseconds. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+
+/** `setTimeout` as a promise. Keeps the process alive: someone awaits it. */
+export function defaultSleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Normalises `apiHost` and fails at construction, not at the first send, when it is no URL. */
+export function normalizeApiHost(apiHost: string | undefined, caller: string): string {
+  const host = apiHost ?? DEFAULT_API_HOST;
+  if (typeof host !== 'string' || !URL.canParse(host)) {
+    throw new TypeError(`${caller}: apiHost must be an absolute URL, got ${JSON.stringify(host)}`);
+  }
+  return host.replace(/\/+$/, '');
+}
+
+/** Validates a timeout option: a finite number of milliseconds, zero or more. */
+export function checkMs(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new TypeError(
+      `${name} must be a finite number of milliseconds >= 0, got ${String(value)}`,
+    );
+  }
+  return value;
+}

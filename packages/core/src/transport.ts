@@ -1,0 +1,111 @@
+import { parseRetryAfter } from './backoff.js';
+import type { FetchLike } from './runtime-options.js';
+
+/** The outcome of one POST. No exception escapes the transport. */
+export interface HttpOutcome {
+  /** HTTP status; `undefined` for a network error or a timeout. */
+  status: number | undefined;
+  /** The answer body (at most a few hundred characters are kept), or the error's message. */
+  body: string;
+  /** `Retry-After` in milliseconds, when the server sent a valid one. */
+  retryAfterMs: number | undefined;
+  /** True when the request was aborted by its timeout or by `close()`. */
+  timedOut: boolean;
+  /** The network error, when there was one. */
+  error?: unknown;
+}
+
+/** 2xx. */
+export function isOk(outcome: HttpOutcome): boolean {
+  return outcome.status !== undefined && outcome.status >= 200 && outcome.status < 300;
+}
+
+/** 429, any 5xx, or no answer at all: the same payload may succeed later. */
+export function isRetryable(outcome: HttpOutcome): boolean {
+  return outcome.status === undefined || outcome.status === 429 || outcome.status >= 500;
+}
+
+// An error body is only ever quoted in an error message; keep messages short.
+const MAX_BODY_CHARS = 500;
+
+/** Options of {@link postJson}. */
+export interface PostOptions {
+  fetch: FetchLike;
+  timeoutMs: number;
+  /** Aborts the request early (used by `close()` at its deadline). */
+  signal?: AbortSignal;
+}
+
+/**
+ * POSTs a JSON body and reads the whole answer, bounded by `timeoutMs`. Every path settles:
+ * the timeout aborts both the request and the reading of its body.
+ */
+export async function postJson(
+  url: string,
+  body: string,
+  options: PostOptions,
+): Promise<HttpOutcome> {
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(options.signal?.reason);
+  if (options.signal?.aborted) onAbort();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  const timer = setTimeout(() => controller.abort(new Error('request timeout')), options.timeoutMs);
+  // The request itself keeps the process alive while it runs; the timer must not.
+  (timer as { unref?: () => void }).unref?.();
+  // A custom fetch may ignore the signal; racing it guarantees that the promise settles.
+  const aborted = new Promise<never>((_, reject) => {
+    controller.signal.addEventListener('abort', () => reject(controller.signal.reason), {
+      once: true,
+    });
+  });
+  aborted.catch(() => undefined);
+  try {
+    return await Promise.race([request(url, body, options.fetch, controller.signal), aborted]);
+  } catch (error) {
+    const timedOut = controller.signal.aborted;
+    return {
+      status: undefined,
+      body: options.signal?.aborted
+        ? 'aborted by close() at its deadline'
+        : describeNetworkError(error, timedOut, options.timeoutMs),
+      retryAfterMs: undefined,
+      timedOut,
+      error,
+    };
+  } finally {
+    clearTimeout(timer);
+    options.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+async function request(
+  url: string,
+  body: string,
+  fetchFn: FetchLike,
+  signal: AbortSignal,
+): Promise<HttpOutcome> {
+  const response = await fetchFn(url, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body,
+    signal,
+  });
+  // Reading the body frees the connection for reuse, and its text explains a rejection.
+  const text = await response.text();
+  return {
+    status: response.status,
+    body: text.length > MAX_BODY_CHARS ? `${text.slice(0, MAX_BODY_CHARS)}...` : text,
+    retryAfterMs: parseRetryAfter(response.headers.get('retry-after')),
+    timedOut: false,
+  };
+}
+
+function describeNetworkError(error: unknown, timedOut: boolean, timeoutMs: number): string {
+  if (timedOut) return `no answer within ${timeoutMs} ms (aborted)`;
+  if (error instanceof Error) {
+    // undici hides the useful part ("ECONNREFUSED") in `cause`.
+    const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
+    return `${error.message}${cause}`;
+  }
+  return String(error);
+}

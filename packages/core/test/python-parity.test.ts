@@ -1,0 +1,67 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { Cohorly } from '../src/cohorly.js';
+import { type HttpFixture, startFixture } from './http-fixture.js';
+
+// The reference SDK lives in the shared folder beside the repository.
+const pythonSdk = fileURLToPath(new URL('../../../../shared/spec/python-sdk-0.1.0', import.meta.url));
+
+let server: HttpFixture;
+beforeEach(async () => {
+  server = await startFixture();
+});
+afterEach(async () => {
+  await server.close();
+});
+
+const ID = '0123456789abcdef0123456789abcdef';
+const PROPS = { time: 1764220000123, $insert_id: ID, plan: 'pro', name: 'Zoë 😀 "q" \\ \n', n: 1.5, nested: { a: [1, null, true], b: -2 } };
+const PY_PROPS = JSON.stringify(PROPS);
+
+const pythonScript = `
+import json, sys
+sys.path.insert(0, ${JSON.stringify(pythonSdk)})
+from cohorly import Cohorly
+props = json.loads(${JSON.stringify(PY_PROPS)})
+ch = Cohorly("T", api_host=sys.argv[1])
+ch.track("u1", "Signed Up", props, {"ip": "1.2.3.4"})
+ch.import_data("u1", "Old", 1700000000123, {"$insert_id": "${ID}", "x": True})
+ch.alias("new-id", "u1")
+ch.people_set("u1", {"name": "Ada", "tags": ["a", "b"]}, {"$ip": "0"})
+ch.people_set_once("u1", {"first": "é"})
+ch.people_increment("u1", {"logins": 2})
+ch.people_unset("u1", ["a", "b"])
+ch.people_delete("u1")
+ch.people_update({"distinct_id": "u1", "$append": {"t": "x"}, "token": "ignored"})
+`;
+
+async function sendWithJs(client: Cohorly): Promise<void> {
+  await client.track('u1', 'Signed Up', PROPS, { ip: '1.2.3.4' });
+  await client.importData('u1', 'Old', 1700000000123, { $insert_id: ID, x: true });
+  await client.alias('new-id', 'u1');
+  await client.peopleSet('u1', { name: 'Ada', tags: ['a', 'b'] }, { $ip: '0' });
+  await client.peopleSetOnce('u1', { first: 'é' });
+  await client.peopleIncrement('u1', { logins: 2 });
+  await client.peopleUnset('u1', ['a', 'b']);
+  await client.peopleDelete('u1');
+  await client.peopleUpdate({ distinct_id: 'u1', $append: { t: 'x' }, token: 'ignored' });
+}
+
+it('sends the same bytes as the Python SDK 0.1.0, but for $lib and $lib_version', async () => {
+  expect(existsSync(pythonSdk), `the reference SDK at ${pythonSdk}`).toBe(true);
+  await promisify(execFile)('python3', ['-c', pythonScript, server.url]);
+  const python = server.requests.splice(0);
+  expect(python).toHaveLength(9);
+
+  await sendWithJs(new Cohorly('T', { apiHost: server.url }));
+  const js = server.requests.splice(0);
+
+  const comparable = (body: string) =>
+    body.replace(/"\$lib":"(python|node)","\$lib_version":"[^"]+"/, '"$lib":"*","$lib_version":"*"');
+  expect(js.map((r) => r.path)).toEqual(python.map((r) => r.path));
+  expect(js.map((r) => comparable(r.body))).toEqual(python.map((r) => comparable(r.body)));
+  expect(js.map((r) => r.contentType)).toEqual(python.map((r) => r.contentType));
+});
