@@ -4,14 +4,20 @@ import { backoffDelay, parseRetryAfter } from './backoff.js';
 describe('backoffDelay', () => {
   it('doubles from 2 s and caps at 600 s', () => {
     const delays = Array.from({ length: 12 }, (_, i) => backoffDelay(i + 1, undefined, () => 0));
-    expect(delays).toEqual([2000, 4000, 8000, 16000, 32000, 64000, 128000, 256000, 512000, 600000, 600000, 600000]);
+    expect(delays).toEqual([
+      2000, 4000, 8000, 16000, 32000, 64000, 128000, 256000, 512000, 600000, 600000, 600000,
+    ]);
   });
 
   it('keeps jittered delays within ±20% and under the cap', () => {
     for (let failures = 1; failures <= 12; failures++) {
       const base = Math.min(2000 * 2 ** (failures - 1), 600_000);
       for (const jitter of [-0.2, -0.1, 0, 0.1, 0.2, () => Math.random() * 0.4 - 0.2]) {
-        const delay = backoffDelay(failures, undefined, typeof jitter === 'function' ? jitter : () => jitter);
+        const delay = backoffDelay(
+          failures,
+          undefined,
+          typeof jitter === 'function' ? jitter : () => jitter,
+        );
         expect(delay).toBeGreaterThanOrEqual(base * 0.8);
         expect(delay).toBeLessThanOrEqual(Math.min(base * 1.2, 600_000));
       }

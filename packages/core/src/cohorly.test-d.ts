@@ -52,7 +52,13 @@ describe('an untyped client', () => {
   const cohorly = new Cohorly('token');
 
   it('accepts any event name and JSON-like properties', () => {
-    cohorly.track('u', 'Anything', { a: 1, b: 'x', c: [true, null], d: { e: new Date() }, f: undefined });
+    cohorly.track('u', 'Anything', {
+      a: 1,
+      b: 'x',
+      c: [true, null],
+      d: { e: new Date() },
+      f: undefined,
+    });
     cohorly.track('u', 'No properties');
     cohorly.peopleSet('u', { plan: 'pro' });
     cohorly.peopleIncrement('u', { logins: 1 });

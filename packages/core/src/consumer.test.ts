@@ -108,7 +108,9 @@ describe('Consumer', () => {
 
   it('rejects unknown endpoints and non-string messages with a TypeError', () => {
     const { consumer } = setup();
-    expect(() => consumer.send('events2' as never, '{}')).toThrow(/unknown endpoint "events2" \(valid: alias, events, people\)/);
+    expect(() => consumer.send('events2' as never, '{}')).toThrow(
+      /unknown endpoint "events2" \(valid: alias, events, people\)/,
+    );
     expect(() => consumer.send('events', {} as never)).toThrow(/jsonMessage must be a JSON string/);
   });
 });

@@ -30,7 +30,13 @@ it('fire-and-forget tracking against a failing server raises no unhandledRejecti
     onError: (error) => errors.push(error),
   });
   const client = new Cohorly('T', { consumer });
-  const failures = [{ status: 500 }, { status: 400 }, { reset: true as const }, { status: 413 }, { status: 401 }];
+  const failures = [
+    { status: 500 },
+    { status: 400 },
+    { reset: true as const },
+    { status: 413 },
+    { status: 401 },
+  ];
   for (const failure of failures) {
     server.always(failure);
     for (let i = 0; i < 5; i++) client.track('u', `E${i}`); // not awaited, on purpose

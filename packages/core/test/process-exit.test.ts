@@ -13,7 +13,9 @@ afterEach(async () => {
   await server.close();
 });
 
-function runScript(source: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runScript(
+  source: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--input-type=module', '-e', source], { stdio: 'pipe' });
     let stdout = '';

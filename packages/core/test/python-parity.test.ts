@@ -7,7 +7,9 @@ import { Cohorly } from '../src/cohorly.js';
 import { type HttpFixture, startFixture } from './http-fixture.js';
 
 // The reference SDK lives in the shared folder beside the repository.
-const pythonSdk = fileURLToPath(new URL('../../../../shared/spec/python-sdk-0.1.0', import.meta.url));
+const pythonSdk = fileURLToPath(
+  new URL('../../../../shared/spec/python-sdk-0.1.0', import.meta.url),
+);
 
 let server: HttpFixture;
 beforeEach(async () => {
@@ -18,7 +20,14 @@ afterEach(async () => {
 });
 
 const ID = '0123456789abcdef0123456789abcdef';
-const PROPS = { time: 1764220000123, $insert_id: ID, plan: 'pro', name: 'Zoë 😀 "q" \\ \n', n: 1.5, nested: { a: [1, null, true], b: -2 } };
+const PROPS = {
+  time: 1764220000123,
+  $insert_id: ID,
+  plan: 'pro',
+  name: 'Zoë 😀 "q" \\ \n',
+  n: 1.5,
+  nested: { a: [1, null, true], b: -2 },
+};
 const PY_PROPS = JSON.stringify(PROPS);
 
 const pythonScript = `
@@ -60,7 +69,10 @@ it('sends the same bytes as the Python SDK 0.1.0, but for $lib and $lib_version'
   const js = server.requests.splice(0);
 
   const comparable = (body: string) =>
-    body.replace(/"\$lib":"(python|node)","\$lib_version":"[^"]+"/, '"$lib":"*","$lib_version":"*"');
+    body.replace(
+      /"\$lib":"(python|node)","\$lib_version":"[^"]+"/,
+      '"$lib":"*","$lib_version":"*"',
+    );
   expect(js.map((r) => r.path)).toEqual(python.map((r) => r.path));
   expect(js.map((r) => comparable(r.body))).toEqual(python.map((r) => comparable(r.body)));
   expect(js.map((r) => r.contentType)).toEqual(python.map((r) => r.contentType));
