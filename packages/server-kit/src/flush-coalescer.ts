@@ -1,0 +1,90 @@
+import { type ErrorHandler, reportError } from './report-error.js';
+
+/** Options of {@link FlushCoalescer}. */
+export interface FlushCoalescerOptions {
+  /**
+   * How long to wait for more requests to finish before flushing, in milliseconds.
+   * @default 50
+   */
+  debounceMs?: number;
+  /**
+   * The longest a requested flush may be postponed by new requests, in milliseconds.
+   * @default 500
+   */
+  maxWaitMs?: number;
+  /**
+   * Receives a flush's rejection. When omitted, rejections are dropped: the consumer's own
+   * `onError` has already reported them.
+   */
+  onError?: ErrorHandler;
+}
+
+/**
+ * Coalesces the flushes that many finishing requests ask for, so a busy server sends one
+ * Cohorly request per batch, not one per HTTP request: a flush waits `debounceMs` for more
+ * requests, never more than `maxWaitMs` in all, and at most one flush is in flight; a flush
+ * asked for meanwhile runs right after it. Its timers never keep the process alive.
+ */
+export class FlushCoalescer {
+  private readonly debounceMs: number;
+  private readonly maxWaitMs: number;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private firstRequestAt = 0;
+  private running: Promise<void> | undefined;
+  private rerun = false;
+
+  constructor(
+    private readonly flush: () => Promise<unknown>,
+    private readonly options: FlushCoalescerOptions = {},
+  ) {
+    this.debounceMs = options.debounceMs ?? 50;
+    this.maxWaitMs = options.maxWaitMs ?? 500;
+  }
+
+  /** Asks for a flush soon, sharing it with whatever else asks within the debounce. */
+  request(): void {
+    if (this.running) {
+      this.rerun = true;
+      return;
+    }
+    const now = Date.now();
+    if (this.timer === undefined) this.firstRequestAt = now;
+    else clearTimeout(this.timer);
+    const wait = Math.max(0, Math.min(this.debounceMs, this.firstRequestAt + this.maxWaitMs - now));
+    this.timer = setTimeout(() => void this.now(), wait);
+    (this.timer as { unref?: () => void }).unref?.();
+  }
+
+  /**
+   * Flushes at once, or right after the flush in flight. Resolves when a flush that started
+   * after this call has finished; never rejects.
+   */
+  now(): Promise<void> {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.running) {
+      this.rerun = true;
+      return this.running;
+    }
+    this.running = this.loop();
+    return this.running;
+  }
+
+  /** True while a flush is waiting for its debounce or in flight. */
+  get busy(): boolean {
+    return this.running !== undefined || this.timer !== undefined;
+  }
+
+  private async loop(): Promise<void> {
+    do {
+      this.rerun = false;
+      try {
+        await this.flush();
+      } catch (error) {
+        if (this.options.onError) reportError(this.options.onError, error);
+      }
+    } while (this.rerun);
+    // Cleared in the same turn as the last `rerun` check, so no request falls in between.
+    this.running = undefined;
+  }
+}

@@ -1,0 +1,66 @@
+import { parse as parseCookies } from 'cookie';
+import type { RequestAccessor } from './request-accessor.js';
+
+/** Where an anonymous visitor's id is read from. */
+export interface AnonymousIdSource {
+  /**
+   * A request header carrying the anonymous id (sent by your front end).
+   * @default "x-cohorly-anonymous-id"
+   */
+  header?: string;
+  /**
+   * A cookie carrying the anonymous id.
+   * @default "cohorly_anonymous_id"
+   */
+  cookie?: string;
+}
+
+/** How a request's user is found. */
+export interface IdentityOptions<Req> {
+  /**
+   * Returns the signed-in user's distinct id, or nothing for an anonymous request. It is
+   * called when an event is tracked, not when the middleware runs, so an auth middleware
+   * mounted after Cohorly's still counts.
+   * @default none
+   */
+  identify?: (req: Req) => string | number | null | undefined;
+  /**
+   * Where to read an anonymous visitor's id when `identify` finds no user; `false` to never
+   * read one. With no id at all, an event is not sent and `onError` says why.
+   * @default { header: "x-cohorly-anonymous-id", cookie: "cohorly_anonymous_id" }
+   */
+  anonymousId?: AnonymousIdSource | false;
+}
+
+const DEFAULT_HEADER = 'x-cohorly-anonymous-id';
+const DEFAULT_COOKIE = 'cohorly_anonymous_id';
+
+/**
+ * The distinct id of a request: an explicit id, else `identify(req)`, else the anonymous id
+ * from the configured header or cookie, else `undefined`.
+ */
+export function resolveDistinctId<Req>(
+  req: Req,
+  accessor: RequestAccessor<Req>,
+  options: IdentityOptions<Req>,
+  explicit?: string,
+): string | undefined {
+  if (explicit) return explicit;
+  const user = options.identify?.(req);
+  if (user !== undefined && user !== null && user !== '') return String(user);
+  return anonymousIdOf(req, accessor, options.anonymousId);
+}
+
+/** The anonymous id a request carries, if any. */
+export function anonymousIdOf<Req>(
+  req: Req,
+  accessor: RequestAccessor<Req>,
+  source: AnonymousIdSource | false | undefined,
+): string | undefined {
+  if (source === false) return undefined;
+  const fromHeader = accessor.header(req, source?.header ?? DEFAULT_HEADER);
+  if (fromHeader) return fromHeader;
+  const cookieHeader = accessor.header(req, 'cookie');
+  if (!cookieHeader) return undefined;
+  return parseCookies(cookieHeader)[source?.cookie ?? DEFAULT_COOKIE] || undefined;
+}

@@ -1,0 +1,15 @@
+export { CohorlyIntegration } from './integration.js';
+export type { FlushMode, IntegrationOptions, RequestScope } from './integration.js';
+export { FlushCoalescer } from './flush-coalescer.js';
+export type { FlushCoalescerOptions } from './flush-coalescer.js';
+export { RequestTracker } from './request-tracker.js';
+export type { TrackOptions, TrackerArgs, TrackerScope } from './request-tracker.js';
+export { anonymousIdOf, resolveDistinctId } from './identity.js';
+export type { AnonymousIdSource, IdentityOptions } from './identity.js';
+export { requestProperties } from './request-properties.js';
+export type { CaptureOptions, RequestPropertiesOptions } from './request-properties.js';
+export type { RequestAccessor } from './request-accessor.js';
+export { resolveClient } from './resolve-client.js';
+export type { ClientOptions, ResolvedClient } from './resolve-client.js';
+export { reportError, warnOnError } from './report-error.js';
+export type { ErrorHandler } from './report-error.js';

@@ -1,0 +1,139 @@
+import type { AnyEvents, CloseOptions, CloseReport, Cohorly, EventCatalog } from '@cohorly/core';
+import { FlushCoalescer } from './flush-coalescer.js';
+import type { IdentityOptions } from './identity.js';
+import { type ErrorHandler, warnOnError } from './report-error.js';
+import type { RequestAccessor } from './request-accessor.js';
+import type { RequestPropertiesOptions } from './request-properties.js';
+import { RequestTracker } from './request-tracker.js';
+import { type ClientOptions, resolveClient } from './resolve-client.js';
+
+/**
+ * When a request's events are flushed:
+ * - `'coalesced'`: soon after the response closes, sharing one flush with the requests that
+ *   close around it (50 ms debounce, at most 500 ms).
+ * - `'on-close'`: at once when the response closes (serverless, where the instance may be
+ *   frozen right after).
+ * - `'none'`: left to the client's own batching (a full batch, or its flush interval).
+ */
+export type FlushMode = 'coalesced' | 'on-close' | 'none';
+
+/** The options every framework integration takes. */
+export interface IntegrationOptions<Req>
+  extends ClientOptions,
+    IdentityOptions<Req>,
+    RequestPropertiesOptions<Req> {
+  /**
+   * Requests to leave alone (health checks, metrics): no tracker, no flush.
+   * @default none
+   */
+  ignore?: (req: Req) => boolean;
+  /**
+   * When a request's events are flushed.
+   * @default "coalesced"
+   */
+  flush?: FlushMode;
+  /**
+   * Receives every analytics failure: delivery errors, dropped messages, events without a
+   * distinct id. Never the response, never an unhandled rejection.
+   * @default a one-line console.warn
+   */
+  onError?: ErrorHandler;
+}
+
+/** The state of one request, as the flush policy sees it. */
+export interface RequestScope<Events extends EventCatalog<Events> = AnyEvents> {
+  /** The request's tracker. */
+  tracker: RequestTracker<Events>;
+  /** Call when the response has closed (finished, or aborted by the client). */
+  closed(): void;
+}
+
+/**
+ * What a framework package builds on: the client, the flush policy, and a tracker per
+ * request. The framework adapts requests to it through a {@link RequestAccessor}.
+ */
+export class CohorlyIntegration<Req> {
+  /** The client events are tracked with. */
+  readonly client: Cohorly;
+  /** The error handler in force. */
+  readonly onError: ErrorHandler;
+  private readonly closeClient: (options?: CloseOptions) => Promise<CloseReport>;
+  private readonly coalescer: FlushCoalescer;
+  private readonly mode: FlushMode;
+
+  constructor(
+    private readonly options: IntegrationOptions<Req>,
+    private readonly accessor: RequestAccessor<Req>,
+    name: string,
+  ) {
+    const mode = options.flush ?? 'coalesced';
+    if (mode !== 'coalesced' && mode !== 'on-close' && mode !== 'none') {
+      throw new TypeError(
+        `${name}: flush must be 'coalesced', 'on-close' or 'none', got ${JSON.stringify(mode)}`,
+      );
+    }
+    this.mode = mode;
+    this.onError = options.onError ?? warnOnError;
+    const resolved = resolveClient(options, name, this.onError);
+    this.client = resolved.client;
+    this.closeClient = resolved.close;
+    // A client we created reports its own failures through onError; a user's may not.
+    this.coalescer = new FlushCoalescer(() => this.client.flush(), {
+      onError: resolved.owned ? undefined : this.onError,
+    });
+  }
+
+  /** True for requests `ignore(req)` excludes. An `ignore` that throws ignores nothing. */
+  ignores(req: Req): boolean {
+    try {
+      return this.options.ignore?.(req) === true;
+    } catch (error) {
+      this.onError(error);
+      return false;
+    }
+  }
+
+  /** A tracker for `req`, and the hook to call when its response closes. */
+  begin<Events extends EventCatalog<Events> = AnyEvents>(req: Req): RequestScope<Events> {
+    let tracked = false;
+    let closed = false;
+    const tracker = new RequestTracker<Events>({
+      req,
+      client: this.client,
+      accessor: this.accessor as RequestAccessor<unknown>,
+      options: this.options as IntegrationOptions<unknown>,
+      onError: this.onError,
+      onTracked: () => {
+        tracked = true;
+        // Events tracked after the response closed (background work) are flushed too.
+        if (closed) this.scheduleFlush();
+      },
+    });
+    return {
+      tracker,
+      closed: () => {
+        if (closed) return;
+        closed = true;
+        if (tracked) this.scheduleFlush();
+      },
+    };
+  }
+
+  /** Flushes now (single-flight with the coalesced flushes); never rejects. */
+  flush(): Promise<void> {
+    return this.coalescer.now();
+  }
+
+  /**
+   * Delivers everything within `timeoutMs` and stops the client. Call it on shutdown
+   * (SIGTERM): `await integration.close()`.
+   */
+  close(options?: CloseOptions): Promise<CloseReport> {
+    return this.closeClient(options);
+  }
+
+  private scheduleFlush(): void {
+    if (this.mode === 'coalesced') this.coalescer.request();
+    else if (this.mode === 'on-close') void this.coalescer.now();
+  }
+}

@@ -1,0 +1,1 @@
+export { currentTracker, runWithTracker } from './request-context.js';

@@ -1,0 +1,17 @@
+/** Receives every analytics failure of an integration. It must not throw. */
+export type ErrorHandler = (error: unknown) => void;
+
+/** The default `onError`: one warning line, never a stack trace in the host app's logs. */
+export const warnOnError: ErrorHandler = (error) => {
+  const message = error instanceof Error ? error.message : String(error);
+  console.warn(`[cohorly] ${message}`);
+};
+
+/** Calls `onError`, shielding the caller from a handler that throws. */
+export function reportError(onError: ErrorHandler, error: unknown): void {
+  try {
+    onError(error);
+  } catch {
+    // An error handler that throws must not break the request that tracked.
+  }
+}

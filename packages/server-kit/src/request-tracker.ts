@@ -1,0 +1,137 @@
+import type { AnyEvents, Cohorly, EventCatalog, Properties } from '@cohorly/core';
+import { type IdentityOptions, resolveDistinctId } from './identity.js';
+import { type ErrorHandler, reportError } from './report-error.js';
+import type { RequestAccessor } from './request-accessor.js';
+import { type RequestPropertiesOptions, requestProperties } from './request-properties.js';
+
+/** Per-call options of a request tracker. */
+export interface TrackOptions {
+  /** Track for this distinct id instead of the request's. */
+  distinctId?: string;
+}
+
+/** The arguments after the event name: properties are required when the event's are. */
+export type TrackerArgs<Events, E extends keyof Events> = {} extends Events[E]
+  ? [properties?: Events[E], options?: TrackOptions]
+  : [properties: Events[E], options?: TrackOptions];
+
+/** What a tracker needs from its request and its integration. */
+export interface TrackerScope<Req> {
+  req: Req;
+  client: Cohorly;
+  accessor: RequestAccessor<Req>;
+  options: IdentityOptions<Req> & RequestPropertiesOptions<Req>;
+  onError: ErrorHandler;
+  /** Called after each message was handed to the client (schedules the request's flush). */
+  onTracked?: () => void;
+}
+
+const done = Promise.resolve();
+
+/**
+ * A Cohorly client bound to one request: events and profile updates go to the request's
+ * user, found when each call is made (an explicit id, `identify(req)`, then the anonymous
+ * id). It never throws and its promises never reject: failures go to `onError`.
+ */
+export class RequestTracker<Events extends EventCatalog<Events> = AnyEvents> {
+  private identified: string | undefined;
+
+  constructor(private readonly scope: TrackerScope<unknown>) {}
+
+  /** The request's distinct id right now, or `undefined` when it has none. */
+  get distinctId(): string | undefined {
+    return resolveDistinctId(
+      this.scope.req,
+      this.scope.accessor,
+      this.scope.options,
+      this.identified,
+    );
+  }
+
+  /** Uses `distinctId` for the rest of this request (after a sign-up or a login, say). */
+  identify(distinctId: string): void {
+    if (typeof distinctId !== 'string' || distinctId === '') {
+      reportError(
+        this.scope.onError,
+        new TypeError('identify: distinctId must be a non-empty string'),
+      );
+      return;
+    }
+    this.identified = distinctId;
+  }
+
+  /** Tracks an event for the request's user, with the request's properties merged in. */
+  track<E extends keyof Events & string>(event: E, ...args: TrackerArgs<Events, E>): Promise<void> {
+    const [properties, options] = args as [Properties | undefined, TrackOptions | undefined];
+    return this.forUser(`track "${event}"`, options, (id) =>
+      this.scope.client.track(id, event, {
+        ...requestProperties(this.scope.req, this.scope.accessor, this.scope.options),
+        ...properties,
+      } as Properties),
+    );
+  }
+
+  /** Links `aliasId` to `original`, by default the request's distinct id. */
+  alias(aliasId: string, original?: string): Promise<void> {
+    return this.forUser('alias', { distinctId: original }, (id) =>
+      this.scope.client.alias(aliasId, id),
+    );
+  }
+
+  /** Sets profile properties of the request's user. */
+  peopleSet(properties: Properties, options?: TrackOptions): Promise<void> {
+    return this.forUser('peopleSet', options, (id) => this.scope.client.peopleSet(id, properties));
+  }
+
+  /** Sets profile properties of the request's user where they are not set yet. */
+  peopleSetOnce(properties: Properties, options?: TrackOptions): Promise<void> {
+    return this.forUser('peopleSetOnce', options, (id) =>
+      this.scope.client.peopleSetOnce(id, properties),
+    );
+  }
+
+  /** Increments numeric profile properties of the request's user. */
+  peopleIncrement(properties: Record<string, number>, options?: TrackOptions): Promise<void> {
+    return this.forUser('peopleIncrement', options, (id) =>
+      this.scope.client.peopleIncrement(id, properties),
+    );
+  }
+
+  /** Removes profile properties of the request's user. */
+  peopleUnset(propertyNames: string[], options?: TrackOptions): Promise<void> {
+    return this.forUser('peopleUnset', options, (id) =>
+      this.scope.client.peopleUnset(id, propertyNames),
+    );
+  }
+
+  /** Deletes the request user's profile. */
+  peopleDelete(options?: TrackOptions): Promise<void> {
+    return this.forUser('peopleDelete', options, (id) => this.scope.client.peopleDelete(id));
+  }
+
+  private forUser(
+    what: string,
+    options: TrackOptions | undefined,
+    send: (distinctId: string) => Promise<void>,
+  ): Promise<void> {
+    try {
+      const distinctId = resolveDistinctId(
+        this.scope.req,
+        this.scope.accessor,
+        this.scope.options,
+        options?.distinctId ?? this.identified,
+      );
+      if (distinctId === undefined) {
+        throw new Error(
+          `${what} was not sent: this request has no distinct id (pass { distinctId }, configure identify(req), or send an anonymous id)`,
+        );
+      }
+      const sending = send(distinctId);
+      this.scope.onTracked?.();
+      return sending.catch((error: unknown) => reportError(this.scope.onError, error));
+    } catch (error) {
+      reportError(this.scope.onError, error);
+      return done;
+    }
+  }
+}

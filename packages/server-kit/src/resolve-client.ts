@@ -1,0 +1,77 @@
+import { BufferedConsumer, Cohorly, type CloseOptions, type CloseReport } from '@cohorly/core';
+import type { ErrorHandler } from './report-error.js';
+
+/** How an integration finds its client: one you made, or a token and host. */
+export interface ClientOptions {
+  /**
+   * A client you created yourself; `token`, `apiHost` and `consumer` are then ignored.
+   * You own it: close it yourself on shutdown.
+   */
+  client?: Cohorly;
+  /**
+   * Your Cohorly project token.
+   * @default process.env.COHORLY_TOKEN
+   */
+  token?: string;
+  /**
+   * Base URL of your Cohorly server.
+   * @default process.env.COHORLY_API_HOST, else "http://localhost:4000"
+   */
+  apiHost?: string;
+  /**
+   * Batching of the client the integration creates: messages per batch, queue cap and the
+   * background flush period.
+   * @default { maxSize: 50, maxQueueSize: 1000, flushIntervalMs: 10000 }
+   */
+  batching?: { maxSize?: number; maxQueueSize?: number; flushIntervalMs?: number };
+}
+
+/** The client an integration tracks with, and whether the integration created it. */
+export interface ResolvedClient {
+  client: Cohorly;
+  /** True when the integration created the client (and so must close it). */
+  owned: boolean;
+  /** Flushes and stops the client within `timeoutMs`, reporting what was delivered. */
+  close(options?: CloseOptions): Promise<CloseReport>;
+}
+
+function env(name: string): string | undefined {
+  // `process` is absent on some edge runtimes; Next.js inlines `process.env.X` at build time.
+  const value = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process
+    ?.env?.[name];
+  return value === '' ? undefined : value;
+}
+
+/**
+ * Returns the client to track with: `options.client`, or a new batching client built from
+ * `token`/`apiHost` or the `COHORLY_TOKEN`/`COHORLY_API_HOST` environment variables. Throws
+ * at startup, naming the integration, when no token can be found.
+ */
+export function resolveClient(
+  options: ClientOptions,
+  integration: string,
+  onError: ErrorHandler,
+): ResolvedClient {
+  if (options.client) {
+    if (typeof options.client.track !== 'function') {
+      throw new TypeError(
+        `${integration}: options.client must be a Cohorly client from @cohorly/core`,
+      );
+    }
+    const client = options.client;
+    return { client, owned: false, close: (closeOptions) => client.close(closeOptions) };
+  }
+  const token = options.token ?? env('COHORLY_TOKEN');
+  if (!token) {
+    throw new Error(
+      `${integration}: no Cohorly project token. Pass { token } (or { client }) in the options, or set the COHORLY_TOKEN environment variable.`,
+    );
+  }
+  const consumer = new BufferedConsumer({
+    apiHost: options.apiHost ?? env('COHORLY_API_HOST'),
+    ...options.batching,
+    onError,
+  });
+  const client = new Cohorly(token, { consumer });
+  return { client, owned: true, close: (closeOptions) => client.close(closeOptions) };
+}
