@@ -272,6 +272,19 @@ describe('permanent failures', () => {
     expect(errors[0]?.message).toContain('bad event');
   });
 
+  it('never quotes a project token from the server answer in an error', async () => {
+    const { client, consumer, errors } = setup();
+    server.script({
+      status: 400,
+      body: '{"error":"bad","item":{"properties":{"token":"secret-project-token"}}}',
+    });
+    await client.track('u', 'A');
+    const failure = await consumer.flush().catch((error: unknown) => error);
+    expect(String((failure as Error).message)).toContain('"token":"<redacted>"');
+    expect(String((failure as Error).message)).not.toContain('secret-project-token');
+    expect(errors.map((e) => e.message).join()).not.toContain('secret-project-token');
+  });
+
   it('makes an explicit flush() reject with the CohorlyError of a rejected batch', async () => {
     const { client, consumer } = setup();
     server.script({ status: 422 });
