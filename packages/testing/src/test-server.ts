@@ -1,0 +1,191 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { AliasRecord, BackendParts } from './cohorly-backend.js';
+import { deepFreeze } from './deep-freeze.js';
+import { type EventQuery, eventMatcher } from './event-query.js';
+import { type EventListener, EventStore, type StoredEvent } from './event-store.js';
+import { EventWaiters, type WaitForEventsOptions } from './event-waiters.js';
+import { FaultInjector, type Faults, type RateLimitOptions } from './fault-injector.js';
+import { IdentityMap } from './identity-map.js';
+import { type Profile, ProfileStore } from './profile-store.js';
+import {
+  type HandlerContext,
+  handleRequest,
+  type RecordedRequest,
+  send,
+} from './request-handler.js';
+
+/** The default body cap of the test server: 1 MiB. */
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+
+/** The most items a `/track` or `/engage` array may hold, as on the Cohorly server. */
+export const DEFAULT_MAX_BATCH_SIZE = 500;
+
+/** Options of {@link startTestServer}. */
+export interface TestServerOptions {
+  /**
+   * Port to listen on; 0 picks a free one (read it from `server.port` or `server.url`).
+   * @default 0
+   */
+  port?: number;
+  /**
+   * Interface to listen on. Keep the loopback default unless something outside this machine
+   * must reach the server.
+   * @default "127.0.0.1"
+   */
+  host?: string;
+  /**
+   * The project tokens the server accepts; any other token is answered 401.
+   * @default undefined (every token is accepted)
+   */
+  tokens?: readonly string[];
+  /**
+   * Largest request body in bytes; a larger one is answered 413 as soon as the cap is passed.
+   * @default 1048576 (1 MiB)
+   */
+  maxBodyBytes?: number;
+  /**
+   * Most items in one `/track` or `/engage` array; more is answered 413.
+   * @default 500
+   */
+  maxBatchSize?: number;
+  /**
+   * The server's clock in epoch milliseconds: stamps what is stored and drives
+   * `faults.failFor` windows and the rate limit. Pass a fake clock to test time without
+   * sleeping.
+   * @default Date.now
+   */
+  clock?: () => number;
+  /**
+   * Answer requests over this rate with 429 and a `Retry-After` header.
+   * @default undefined (no limit)
+   */
+  rateLimit?: RateLimitOptions;
+  /**
+   * Events the server starts with, as `events()` returned them earlier; they count for
+   * deduplication. The dev server reloads its data file through this.
+   * @default []
+   */
+  initialEvents?: readonly StoredEvent[];
+}
+
+/** A running test server. */
+export interface TestServer {
+  /** Base URL, such as `http://127.0.0.1:54321`: pass it as `apiHost`. */
+  readonly url: string;
+  /** The port listened on. */
+  readonly port: number;
+  /** Fault injection: scripted replies, failure windows. */
+  readonly faults: Faults;
+  /** Stored events, oldest first; with a query, only those it matches. */
+  events(query?: EventQuery<StoredEvent>): StoredEvent[];
+  /** People profiles as the accepted `/engage` operations left them. */
+  profiles(): Profile[];
+  /** Accepted aliases, oldest first. */
+  aliases(): AliasRecord[];
+  /** Every request received, oldest first, including rejected and faulted ones. */
+  requests(): RecordedRequest[];
+  /**
+   * Resolves with the matching events once enough have arrived: with a number, once that
+   * many events are stored (with all of them); with a query, once `options.count` events
+   * match it (with all that match). Rejects after `options.timeoutMs` with an error listing
+   * the events that did arrive, and when the server closes.
+   */
+  waitForEvents(
+    match: number | EventQuery<StoredEvent>,
+    options?: WaitForEventsOptions,
+  ): Promise<StoredEvent[]>;
+  /** Calls `listener` with each newly stored event; returns the function that unsubscribes. */
+  onEvent(listener: EventListener): () => void;
+  /** Forgets stored events, profiles, aliases, the request log and every fault script. */
+  reset(): void;
+  /** Stops the server and destroys open connections; safe to call more than once. */
+  close(): Promise<void>;
+}
+
+/** Starts a local server that accepts, validates and stores what Cohorly SDKs send. */
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const {
+    port = 0,
+    host = '127.0.0.1',
+    maxBodyBytes = DEFAULT_MAX_BODY_BYTES,
+    maxBatchSize = DEFAULT_MAX_BATCH_SIZE,
+    clock = Date.now,
+  } = options;
+  checkInteger(port, 'port', 0, 65_535);
+  checkInteger(maxBodyBytes, 'maxBodyBytes', 1, Number.MAX_SAFE_INTEGER);
+  checkInteger(maxBatchSize, 'maxBatchSize', 1, Number.MAX_SAFE_INTEGER);
+  const events = new EventStore();
+  // Copied and frozen like every stored event: the caller's objects stay the caller's.
+  events.add((options.initialEvents ?? []).map((event) => deepFreeze(structuredClone(event))));
+  const identities = new IdentityMap();
+  const parts: BackendParts = {
+    events,
+    profiles: new ProfileStore(),
+    identities,
+    aliases: [],
+    tokens: options.tokens === undefined ? undefined : new Set(options.tokens),
+    maxBatchSize,
+    clock,
+  };
+  const faults = new FaultInjector(clock, options.rateLimit);
+  const log: RecordedRequest[] = [];
+  const matcher = (query: EventQuery<StoredEvent> | undefined) => eventMatcher(query, identities);
+  const waiters = new EventWaiters(events, matcher);
+
+  const context: HandlerContext = { backend: parts, faults, log, maxBodyBytes };
+  const server = createServer((request, response) => {
+    handleRequest(context, request, response).catch((error: unknown) => {
+      // A bug here must still answer, or the client would hang until its timeout.
+      if (!response.headersSent && !response.destroyed) {
+        send(response, 500, { error: `test server failure: ${String(error)}` });
+      }
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const urlHost = address.address.includes(':') ? `[${address.address}]` : address.address;
+  let closing: Promise<void> | undefined;
+
+  return {
+    url: `http://${urlHost}:${address.port}`,
+    port: address.port,
+    faults,
+    events: (query) => events.all().filter(matcher(query)),
+    profiles: () => parts.profiles.all(),
+    aliases: () => parts.aliases.map((record) => ({ ...record })),
+    requests: () => log.map((entry) => ({ ...entry })),
+    waitForEvents: (match, waitOptions) => waiters.wait(match, waitOptions),
+    onEvent: (listener) => events.subscribe(listener),
+    reset() {
+      events.clear();
+      parts.profiles.clear();
+      identities.clear();
+      parts.aliases.length = 0;
+      log.length = 0;
+      faults.clear();
+    },
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        waiters.cancelAll('the test server was closed');
+        server.close(() => resolve());
+        // Keep-alive and hanging (delayed) connections would hold close() open otherwise.
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+}
+
+function checkInteger(value: number, name: string, min: number, max: number): void {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new TypeError(`startTestServer: ${name} must be an integer ${min}-${max}, got ${value}`);
+  }
+}
