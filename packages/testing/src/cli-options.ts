@@ -18,7 +18,8 @@ export interface DevServerOptions {
 export const USAGE = `Usage: cohorly-dev-server [options]
 
 A local Cohorly-compatible server (POST /track, /engage, /alias) that prints every
-accepted event. Point an SDK's apiHost at the URL it prints.
+accepted event. Point an SDK's apiHost at the URL it prints, and open that URL in a
+browser to watch events arrive live.
 
 Options:
   -p, --port <port>    port to listen on; 0 picks a free one       (default: 4000)

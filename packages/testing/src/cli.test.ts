@@ -86,6 +86,10 @@ describe('cohorly-dev-server', () => {
   it('prints its URL first, one readable line per accepted event, and exits 0 on SIGTERM', async () => {
     const cli = await spawnCli(['--port', '0']);
     expect(cli.lines[0]).toMatch(/^cohorly-dev-server listening on http:\/\/127\.0\.0\.1:\d+$/);
+    expect(await cli.line(/^open /)).toBe(`open ${cli.url}/ to watch events live`);
+    const page = await fetch(`${cli.url}/`);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(await page.text()).toContain('<title>Cohorly · live events</title>');
     const event = trackBody('Signed Up', 'user-1', { plan: 'pro', $lib: 'python', seats: 3 });
     expect((await post(cli.url, '/track', event)).status).toBe(200);
     expect(await cli.line(/Signed Up/)).toBe(

@@ -70,6 +70,7 @@ async function main(args: readonly string[]): Promise<void> {
 
   // The first line is the URL: scripts and tests read it to find a port chosen with --port 0.
   process.stdout.write(`cohorly-dev-server listening on ${server.url}\n`);
+  process.stdout.write(`open ${server.url}/ to watch events live\n`);
   if (log !== undefined) {
     const count = log.events.length;
     process.stdout.write(`loaded ${count} event${count === 1 ? '' : 's'} from ${dataFile}\n`);

@@ -13,6 +13,7 @@ export type { TestServer, TestServerOptions } from './test-server.js';
 export type { AliasRecord } from './cohorly-backend.js';
 export type { EventFilter, EventQuery, QueryableEvent } from './event-query.js';
 export type { EventListener, StoredEvent } from './event-store.js';
+export type { EventView, EventsSnapshot } from './event-views.js';
 export type { WaitForEventsOptions } from './event-waiters.js';
 export type {
   FailForOptions,

@@ -6,9 +6,11 @@ import {
   type FaultStep,
   stepStores,
 } from './fault-injector.js';
+import { type EventsPageContext, handleEventsPageRequest } from './events-page-routes.js';
 import type { MessageKind } from './message-validation.js';
 import { parseBody } from './parsed-body.js';
 import { readBody } from './request-body.js';
+import { send } from './send.js';
 
 /** One request as the server received and answered it. */
 export interface RecordedRequest {
@@ -47,6 +49,8 @@ export interface HandlerContext {
   log: RecordedRequest[];
   /** The body cap in bytes. */
   maxBodyBytes: number;
+  /** The live events page and its API. */
+  page: EventsPageContext;
 }
 
 const ROUTES: Readonly<Record<string, MessageKind>> = {
@@ -57,7 +61,7 @@ const ROUTES: Readonly<Record<string, MessageKind>> = {
 
 /**
  * Answers one request as the Cohorly server would, unless a fault decides otherwise, and
- * records it in the log.
+ * records it in the log; the events page's own routes are answered without either.
  */
 export async function handleRequest(
   context: HandlerContext,
@@ -66,7 +70,11 @@ export async function handleRequest(
 ): Promise<void> {
   const { backend, faults, log, maxBodyBytes } = context;
   const target = request.url ?? '/';
-  const path = new URL(target, 'http://test-server').pathname;
+  const url = new URL(target, 'http://test-server');
+  // The page and its API are for people watching, not what an SDK sent: they stay out of the
+  // request log and out of reach of fault scripts.
+  if (handleEventsPageRequest(context.page, request, response, url)) return;
+  const path = url.pathname;
   const body = await readBody(request, maxBodyBytes);
   const tooLarge = body.kind === 'too-large';
   const parsed = parseBody(body.bytes);
@@ -122,23 +130,6 @@ export async function handleRequest(
 /** The body of a scripted status when the step gives none. */
 function scriptedBody(status: number): Record<string, unknown> {
   return status >= 200 && status < 300 ? { status: 1 } : { error: 'injected fault' };
-}
-
-/** Writes a JSON (or string) answer; returns the status for the request log. */
-export function send(
-  response: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Readonly<Record<string, string>> = {},
-): number {
-  const text = typeof body === 'string' ? body : JSON.stringify(body);
-  response.setHeader('Content-Type', 'application/json');
-  response.setHeader('Content-Length', Buffer.byteLength(text));
-  // setHeader is case-insensitive: a scripted `content-type` replaces the default.
-  for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
-  response.writeHead(status);
-  response.end(text);
-  return status;
 }
 
 /** Waits `ms`, or less when the connection closes first (client gone, or server closing). */

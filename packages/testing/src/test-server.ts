@@ -4,16 +4,14 @@ import type { AliasRecord, BackendParts } from './cohorly-backend.js';
 import { deepFreeze } from './deep-freeze.js';
 import { type EventQuery, eventMatcher } from './event-query.js';
 import { type EventListener, EventStore, type StoredEvent } from './event-store.js';
+import { EventStream } from './event-stream.js';
+import { EventViews } from './event-views.js';
 import { EventWaiters, type WaitForEventsOptions } from './event-waiters.js';
 import { FaultInjector, type Faults, type RateLimitOptions } from './fault-injector.js';
 import { IdentityMap } from './identity-map.js';
 import { type Profile, ProfileStore } from './profile-store.js';
-import {
-  type HandlerContext,
-  handleRequest,
-  type RecordedRequest,
-  send,
-} from './request-handler.js';
+import { type HandlerContext, handleRequest, type RecordedRequest } from './request-handler.js';
+import { send } from './send.js';
 
 /** The default body cap of the test server: 1 MiB. */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -69,9 +67,16 @@ export interface TestServerOptions {
   initialEvents?: readonly StoredEvent[];
 }
 
-/** A running test server. */
+/**
+ * A running test server. Besides the Cohorly endpoints it serves a live events page at `/`
+ * (open `server.url` in a browser), with its JSON snapshot at `GET /api/events` and a
+ * server-sent events stream at `GET /api/stream`.
+ */
 export interface TestServer {
-  /** Base URL, such as `http://127.0.0.1:54321`: pass it as `apiHost`. */
+  /**
+   * Base URL, such as `http://127.0.0.1:54321`: pass it as `apiHost`, or open it in a browser
+   * to watch events arrive.
+   */
   readonly url: string;
   /** The port listened on. */
   readonly port: number;
@@ -83,7 +88,10 @@ export interface TestServer {
   profiles(): Profile[];
   /** Accepted aliases, oldest first. */
   aliases(): AliasRecord[];
-  /** Every request received, oldest first, including rejected and faulted ones. */
+  /**
+   * Every request received, oldest first, including rejected and faulted ones; the events
+   * page's own requests (`GET /`, `/api/events`, `/api/stream`) are left out.
+   */
   requests(): RecordedRequest[];
   /**
    * Resolves with the matching events once enough have arrived: with a number, once that
@@ -97,9 +105,15 @@ export interface TestServer {
   ): Promise<StoredEvent[]>;
   /** Calls `listener` with each newly stored event; returns the function that unsubscribes. */
   onEvent(listener: EventListener): () => void;
-  /** Forgets stored events, profiles, aliases, the request log and every fault script. */
+  /**
+   * Forgets stored events, profiles, aliases, the request log and every fault script; open
+   * events pages are told to empty their tables.
+   */
   reset(): void;
-  /** Stops the server and destroys open connections; safe to call more than once. */
+  /**
+   * Stops the server, ends open event streams and destroys open connections; safe to call
+   * more than once.
+   */
   close(): Promise<void>;
 }
 
@@ -133,7 +147,10 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const matcher = (query: EventQuery<StoredEvent> | undefined) => eventMatcher(query, identities);
   const waiters = new EventWaiters(events, matcher);
 
-  const context: HandlerContext = { backend: parts, faults, log, maxBodyBytes };
+  const views = new EventViews(events);
+  const stream = new EventStream(events, views);
+  const page = { views, stream, identities };
+  const context: HandlerContext = { backend: parts, faults, log, maxBodyBytes, page };
   const server = createServer((request, response) => {
     handleRequest(context, request, response).catch((error: unknown) => {
       // A bug here must still answer, or the client would hang until its timeout.
@@ -171,10 +188,14 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       parts.aliases.length = 0;
       log.length = 0;
       faults.clear();
+      // Open event pages empty their tables too.
+      stream.reset();
     },
     close() {
       closing ??= new Promise<void>((resolve) => {
         waiters.cancelAll('the test server was closed');
+        // Open event streams never end by themselves: end them, and stop their heartbeat.
+        stream.close();
         server.close(() => resolve());
         // Keep-alive and hanging (delayed) connections would hold close() open otherwise.
         server.closeAllConnections();
