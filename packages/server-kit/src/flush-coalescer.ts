@@ -79,7 +79,10 @@ export class FlushCoalescer {
     do {
       this.rerun = false;
       try {
-        await this.flush();
+        // Wrapped so that a flush throwing synchronously still makes this function yield:
+        // finishing synchronously would clear `running` before `now()` sets it, leaving a
+        // settled promise there that blocks every later flush.
+        await new Promise<unknown>((resolve) => resolve(this.flush()));
       } catch (error) {
         if (this.options.onError) reportError(this.options.onError, error);
       }

@@ -119,6 +119,21 @@ export class CohorlyIntegration<Req> {
     };
   }
 
+  /**
+   * A tracker for a request `ignores(req)` excluded: it sends nothing and reports nothing,
+   * so handlers and middleware that track on every request need no special case.
+   */
+  ignored<Events extends EventCatalog<Events> = AnyEvents>(req: Req): RequestTracker<Events> {
+    return new RequestTracker<Events>({
+      req,
+      client: this.client,
+      accessor: this.accessor as RequestAccessor<unknown>,
+      options: this.options as IntegrationOptions<unknown>,
+      onError: this.onError,
+      discard: true,
+    });
+  }
+
   /** Flushes now (single-flight with the coalesced flushes); never rejects. */
   flush(): Promise<void> {
     return this.coalescer.now();

@@ -24,6 +24,12 @@ export interface TrackerScope<Req> {
   onError: ErrorHandler;
   /** Called after each message was handed to the client (schedules the request's flush). */
   onTracked?: () => void;
+  /**
+   * Drop every message without a word (a request `ignore(req)` excludes), so code that
+   * tracks on every request needs no special case for ignored ones.
+   * @default false
+   */
+  discard?: boolean;
 }
 
 const done = Promise.resolve();
@@ -114,6 +120,7 @@ export class RequestTracker<Events extends EventCatalog<Events> = AnyEvents> {
     options: TrackOptions | undefined,
     send: (distinctId: string) => Promise<void>,
   ): Promise<void> {
+    if (this.scope.discard) return done;
     try {
       const distinctId = resolveDistinctId(
         this.scope.req,

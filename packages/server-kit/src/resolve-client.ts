@@ -4,8 +4,8 @@ import type { ErrorHandler } from './report-error.js';
 /** How an integration finds its client: one you made, or a token and host. */
 export interface ClientOptions {
   /**
-   * A client you created yourself; `token`, `apiHost` and `consumer` are then ignored.
-   * You own it: close it yourself on shutdown.
+   * A client you created yourself; `token`, `apiHost` and `batching` are then ignored. The
+   * integration's `close()` closes it too, so one call on shutdown delivers everything.
    */
   client?: Cohorly;
   /**

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { call, oneItemCart } from './app-process.js';
+import { startAppFor, useCohorlyServer } from './cohorly-fixture.js';
+
+describe('SIGTERM', () => {
+  const cohorlyServer = useCohorlyServer();
+
+  it('exits with code 0 after delivering every event still queued', async () => {
+    // flush 'none': nothing is sent on close, so only the shutdown can deliver these.
+    const cohorly = cohorlyServer();
+    const app = await startAppFor(cohorly, { COHORLY_FLUSH: 'none' });
+    for (let i = 0; i < 10; i++) {
+      const response = await call(`${app.url}/checkout`, {
+        body: oneItemCart(i),
+        headers: { authorization: 'Bearer user-1' },
+      });
+      expect(response.status).toBe(201);
+    }
+
+    const exit = await app.stop('SIGTERM');
+
+    expect(exit).toEqual({ code: 0, signal: null });
+    const events = cohorly.events({ event: 'Checkout Completed', distinctId: 'user-1' });
+    expect(events.map((e) => e.properties.total)).toEqual([0, 2, 4, 6, 8, 10, 12, 14, 16, 18]);
+    expect(cohorly.profiles()).toMatchObject([
+      { distinctId: 'user-1', properties: { orders: 10 } },
+    ]);
+    expect(app.output()).toContain('cohorly: 20 messages delivered, 0 undelivered');
+  });
+
+  it('lets a request in progress finish, then delivers what it tracked', async () => {
+    const cohorly = cohorlyServer();
+    const app = await startAppFor(cohorly, { EXPORT_ROW_DELAY_MS: '50' });
+    const response = await fetch(`${app.url}/orders/export?rows=10`, {
+      headers: { authorization: 'Bearer user-1' },
+    });
+    const reader = response.body!.getReader();
+    await reader.read();
+
+    const exiting = app.stop('SIGTERM');
+    let csv = '';
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+      csv += new TextDecoder().decode(chunk.value);
+    }
+
+    expect(csv.trim().split('\n')).toHaveLength(10);
+    expect(await exiting).toEqual({ code: 0, signal: null });
+    expect(cohorly.events().map((e) => e.event)).toEqual([
+      'Orders Export Started',
+      'Orders Export Completed',
+    ]);
+  });
+});

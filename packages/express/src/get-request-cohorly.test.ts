@@ -1,0 +1,93 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createHarness, EXPRESS_VERSIONS, type Harness } from '../test/harness.js';
+import { getRequestCohorly } from './index.js';
+
+/** A service deep in the call chain: it has no `req`, only the async context. */
+async function placeOrder(orderId: string): Promise<void> {
+  await delay(Number(orderId) % 7);
+  await new Promise((resolve) => setImmediate(resolve));
+  await getRequestCohorly()?.track('Order Placed', { orderId });
+}
+
+describe('getRequestCohorly()', () => {
+  it('is undefined outside a request', () => {
+    expect(getRequestCohorly()).toBeUndefined();
+  });
+});
+
+describe.each(EXPRESS_VERSIONS)('getRequestCohorly() on $name', ({ express }) => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await createHarness();
+  });
+  afterEach(async () => {
+    await h.cleanup();
+  });
+
+  it('returns req.cohorly anywhere in the request, after body parsing and awaits', async () => {
+    const app = express();
+    app.use(h.middleware());
+    // Mounted after cohorly(): its stream callbacks must not lose the request's context.
+    app.use(express.json());
+    app.post('/', async (req, res) => {
+      const atStart = getRequestCohorly();
+      await delay(1);
+      const afterAwait = getRequestCohorly();
+      const inCallback = await new Promise((resolve) =>
+        setTimeout(() => resolve(getRequestCohorly()), 1),
+      );
+      res.json({
+        body: req.body,
+        same: [atStart, afterAwait, inCallback].every((tracker) => tracker === req.cohorly),
+      });
+    });
+    const { url } = await h.serve(app);
+
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ a: 1 }),
+    });
+
+    expect(await response.json()).toEqual({ body: { a: 1 }, same: true });
+  });
+
+  it('keeps concurrent requests apart: each event goes to its own user', async () => {
+    const app = express();
+    app.use(h.middleware({ identify: (req) => req.headers['x-user'] as string | undefined }));
+    app.post('/orders/:id', async (req, res) => {
+      await placeOrder(req.params.id!);
+      res.sendStatus(201);
+    });
+    const { url } = await h.serve(app);
+
+    const statuses = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        fetch(`${url}/orders/${i}`, { method: 'POST', headers: { 'x-user': `user-${i}` } }).then(
+          (r) => r.status,
+        ),
+      ),
+    );
+
+    expect(statuses).toEqual(Array(50).fill(201));
+    const events = await h.cohorlyServer.waitForEvents(50);
+    for (const event of events) expect(event.distinctId).toBe(`user-${event.properties.orderId}`);
+    expect(new Set(events.map((e) => e.properties.orderId)).size).toBe(50);
+  });
+
+  it('is undefined again once the request is over', async () => {
+    const app = express();
+    app.use(h.middleware());
+    app.get('/', (_req, res) => {
+      res.send('ok');
+    });
+    const { url } = await h.serve(app);
+
+    await fetch(url);
+    // A timer started outside any request sees no tracker.
+    const later = new Promise((resolve) => setTimeout(() => resolve(getRequestCohorly()), 1));
+
+    expect(await later).toBeUndefined();
+  });
+});

@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { plainAccessor, plainRequest } from '../test/plain-request.js';
+import { anonymousIdOf, resolveDistinctId } from './identity.js';
+
+const everything = plainRequest({
+  user: 'user-1',
+  headers: { 'x-cohorly-anonymous-id': 'anon-header', cookie: 'cohorly_anonymous_id=anon-cookie' },
+});
+const identify = (req: { user?: string }) => req.user;
+
+describe('resolveDistinctId', () => {
+  it('prefers an explicit id, then identify(req), then the header, then the cookie', () => {
+    expect(resolveDistinctId(everything, plainAccessor, { identify }, 'explicit')).toBe('explicit');
+    expect(resolveDistinctId(everything, plainAccessor, { identify })).toBe('user-1');
+    expect(resolveDistinctId({ ...everything, user: undefined }, plainAccessor, { identify })).toBe(
+      'anon-header',
+    );
+    const cookieOnly = plainRequest({ headers: { cookie: everything.headers.cookie! } });
+    expect(resolveDistinctId(cookieOnly, plainAccessor, { identify })).toBe('anon-cookie');
+  });
+
+  it('returns undefined when the request has no identity at all', () => {
+    expect(resolveDistinctId(plainRequest(), plainAccessor, { identify })).toBeUndefined();
+    expect(resolveDistinctId(plainRequest(), plainAccessor, {})).toBeUndefined();
+  });
+
+  it('calls identify(req) at every resolution, so a user set later is seen', () => {
+    const req = plainRequest();
+    expect(resolveDistinctId(req, plainAccessor, { identify, anonymousId: false })).toBeUndefined();
+    req.user = 'signed-in-later';
+    expect(resolveDistinctId(req, plainAccessor, { identify, anonymousId: false })).toBe(
+      'signed-in-later',
+    );
+  });
+
+  it('turns a numeric user id into a string, and skips empty ones', () => {
+    const anon = plainRequest({ headers: { 'x-cohorly-anonymous-id': 'anon' } });
+    expect(resolveDistinctId(anon, plainAccessor, { identify: () => 42 })).toBe('42');
+    expect(resolveDistinctId(anon, plainAccessor, { identify: () => 0 })).toBe('0');
+    expect(resolveDistinctId(anon, plainAccessor, { identify: () => '' })).toBe('anon');
+    expect(resolveDistinctId(anon, plainAccessor, { identify: () => null })).toBe('anon');
+    expect(resolveDistinctId(anon, plainAccessor, { identify }, '')).toBe('anon');
+  });
+
+  it('never reads an anonymous id with anonymousId: false', () => {
+    expect(
+      resolveDistinctId({ ...everything, user: undefined }, plainAccessor, { anonymousId: false }),
+    ).toBeUndefined();
+  });
+});
+
+describe('anonymousIdOf', () => {
+  it('reads the configured header and cookie names', () => {
+    const source = { header: 'X-Visitor', cookie: 'vid' };
+    expect(
+      anonymousIdOf(plainRequest({ headers: { 'x-visitor': 'v1' } }), plainAccessor, source),
+    ).toBe('v1');
+    expect(
+      anonymousIdOf(
+        plainRequest({ headers: { cookie: 'other=1; vid=v2' } }),
+        plainAccessor,
+        source,
+      ),
+    ).toBe('v2');
+    // The default names no longer count.
+    expect(anonymousIdOf(everything, plainAccessor, source)).toBeUndefined();
+  });
+
+  it('keeps the default cookie when only the header is configured', () => {
+    const req = plainRequest({ headers: { cookie: 'cohorly_anonymous_id=c1' } });
+    expect(anonymousIdOf(req, plainAccessor, { header: 'x-visitor' })).toBe('c1');
+  });
+
+  it('decodes cookie values and survives malformed cookie headers', () => {
+    const encoded = plainRequest({ headers: { cookie: 'cohorly_anonymous_id=a%20b' } });
+    expect(anonymousIdOf(encoded, plainAccessor, undefined)).toBe('a b');
+    const malformed = plainRequest({ headers: { cookie: 'cohorly_anonymous_id=%E0%A4%A; ;;=' } });
+    expect(anonymousIdOf(malformed, plainAccessor, undefined)).toBe('%E0%A4%A');
+    const empty = plainRequest({ headers: { cookie: 'cohorly_anonymous_id=' } });
+    expect(anonymousIdOf(empty, plainAccessor, undefined)).toBeUndefined();
+  });
+});

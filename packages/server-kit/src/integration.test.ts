@@ -1,0 +1,243 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { BufferedConsumer, Cohorly } from '@cohorly/core';
+import { startTestServer, type TestServer } from '@cohorly/testing';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { type PlainRequest, plainAccessor, plainRequest } from '../test/plain-request.js';
+import { CohorlyIntegration, type IntegrationOptions } from './integration.js';
+
+const TOKEN = 'test-token';
+const request = (user: string) => plainRequest({ user, url: `/orders?user=${user}` });
+const identify = (req: PlainRequest) => req.user;
+
+/** `/track` request bodies the server received, as event counts. */
+const trackBatchSizes = (server: TestServer) =>
+  server
+    .requests()
+    .filter((r) => r.path === '/track')
+    .map((r) => (Array.isArray(r.json) ? r.json.length : 1));
+
+describe('CohorlyIntegration', () => {
+  let server: TestServer;
+  let errors: unknown[];
+  const integrations: CohorlyIntegration<PlainRequest>[] = [];
+
+  function integrate(options: IntegrationOptions<PlainRequest> = {}) {
+    const integration = new CohorlyIntegration<PlainRequest>(
+      {
+        token: TOKEN,
+        apiHost: server.url,
+        identify,
+        // Delivery must come from the flush policy, never from the client's own timer.
+        batching: { flushIntervalMs: 0 },
+        onError: (error) => errors.push(error),
+        ...options,
+      },
+      plainAccessor,
+      'test()',
+    );
+    integrations.push(integration);
+    return { integration, flushes: vi.spyOn(integration.client, 'flush') };
+  }
+
+  beforeEach(async () => {
+    server = await startTestServer();
+    errors = [];
+    // Only the timers: the HTTP traffic to the test server is real.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+  });
+  afterEach(async () => {
+    vi.useRealTimers();
+    await Promise.all(integrations.splice(0).map((i) => i.close({ timeoutMs: 1000 })));
+    await server.close();
+  });
+
+  it("'coalesced' (the default) shares one flush among requests closing within 50 ms", async () => {
+    const { integration, flushes } = integrate();
+
+    // Ten requests close 4 ms apart; each one restarts the 50 ms debounce.
+    for (let i = 0; i < 10; i++) {
+      if (i > 0) await vi.advanceTimersByTimeAsync(4);
+      const scope = integration.begin(request(`user-${i}`));
+      void scope.tracker.track('Order Placed', { i });
+      scope.closed();
+    }
+    await vi.advanceTimersByTimeAsync(49);
+    expect(flushes).not.toHaveBeenCalled();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(flushes).toHaveBeenCalledTimes(1);
+
+    const events = await server.waitForEvents(10);
+    for (const event of events) expect(event.distinctId).toBe(`user-${event.properties.i}`);
+    expect(trackBatchSizes(server)).toEqual([10]);
+    expect(errors).toEqual([]);
+  });
+
+  it("'on-close' flushes as each request closes", async () => {
+    const { integration, flushes } = integrate({ flush: 'on-close' });
+    const scope = integration.begin(request('user-1'));
+    void scope.tracker.track('Order Placed');
+    expect(flushes).not.toHaveBeenCalled();
+
+    scope.closed();
+
+    expect(flushes).toHaveBeenCalledTimes(1);
+    const [event] = await server.waitForEvents(1);
+    expect(event!.distinctId).toBe('user-1');
+  });
+
+  it("'none' never flushes on close: the client's batching (or flush()) delivers", async () => {
+    const { integration, flushes } = integrate({ flush: 'none' });
+    const scope = integration.begin(request('user-1'));
+    void scope.tracker.track('Order Placed');
+
+    scope.closed();
+    await vi.advanceTimersByTimeAsync(60_000);
+
+    expect(flushes).not.toHaveBeenCalled();
+    expect(server.requests()).toEqual([]);
+    await integration.flush();
+    expect(server.events().map((e) => e.distinctId)).toEqual(['user-1']);
+  });
+
+  it('does not flush for a request that tracked nothing, nor twice for one closed twice', async () => {
+    const { integration, flushes } = integrate({ flush: 'on-close' });
+    integration.begin(request('user-1')).closed();
+    expect(flushes).not.toHaveBeenCalled();
+
+    const scope = integration.begin(request('user-2'));
+    void scope.tracker.track('Tracked');
+    scope.closed();
+    scope.closed();
+    expect(flushes).toHaveBeenCalledTimes(1);
+    await server.waitForEvents(1);
+  });
+
+  it('flushes what a request tracks after its response closed (background work)', async () => {
+    const { integration, flushes } = integrate();
+    const scope = integration.begin(request('user-1'));
+    scope.closed();
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(flushes).not.toHaveBeenCalled();
+
+    void scope.tracker.track('Email Sent');
+    await vi.advanceTimersByTimeAsync(50);
+
+    expect(flushes).toHaveBeenCalledTimes(1);
+    await server.waitForEvents({ event: 'Email Sent' });
+  });
+
+  it.each([
+    // The client it creates reports through onError itself: the flush's rejection must not
+    // be reported a second time.
+    ['from the client it creates', () => undefined],
+    // A client the user made may report nowhere (here it does not): the flush's rejection is.
+    [
+      "from the user's own client",
+      () =>
+        new Cohorly(TOKEN, {
+          consumer: new BufferedConsumer({
+            apiHost: server.url,
+            flushIntervalMs: 0,
+            onError: () => {},
+          }),
+        }),
+    ],
+  ])('reports a rejected batch once, %s', async (_, makeClient) => {
+    const client = makeClient();
+    const { integration } = integrate({ client, flush: 'on-close' });
+    if (client) expect(integration.client).toBe(client);
+    server.faults.next('/track', { status: 400, body: { error: 'bad batch' } });
+    const scope = integration.begin(request('user-1'));
+    void scope.tracker.track('Rejected');
+
+    scope.closed();
+    await integration.flush();
+
+    expect(errors).toHaveLength(1);
+    expect(String(errors[0])).toContain('400');
+  });
+
+  it('gives ignored requests a tracker that sends nothing', async () => {
+    const { integration, flushes } = integrate({
+      flush: 'on-close',
+      ignore: (req) => req.url === '/healthz',
+    });
+    const health = plainRequest({ url: '/healthz', user: 'probe' });
+    expect(integration.ignores(health)).toBe(true);
+    expect(integration.ignores(request('user-1'))).toBe(false);
+
+    const tracker = integration.ignored(health);
+    await tracker.track('Health Checked');
+    await integration.flush();
+
+    expect(flushes).toHaveBeenCalledTimes(1);
+    expect(server.requests()).toEqual([]);
+    expect(errors).toEqual([]);
+  });
+
+  it('close() delivers what is queued and reports it', async () => {
+    const { integration } = integrate({ flush: 'none' });
+    for (let i = 0; i < 3; i++) void integration.begin(request(`user-${i}`)).tracker.track('E');
+
+    vi.useRealTimers();
+    const report = await integration.close({ timeoutMs: 2000 });
+
+    expect(report).toMatchObject({ drained: true, sent: 3, undelivered: 0 });
+    expect(server.events()).toHaveLength(3);
+  });
+});
+
+describe('CohorlyIntegration configuration', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it('throws at startup, naming the integration and how to give a token', () => {
+    vi.stubEnv('COHORLY_TOKEN', '');
+    expect(() => new CohorlyIntegration({}, plainAccessor, 'cohorlyMiddleware()')).toThrow(
+      'cohorlyMiddleware(): no Cohorly project token. Pass { token } (or { client }) in the options, or set the COHORLY_TOKEN environment variable.',
+    );
+  });
+
+  it('rejects an unknown flush mode', () => {
+    expect(
+      () => new CohorlyIntegration({ token: TOKEN, flush: 'later' as never }, plainAccessor, 'x()'),
+    ).toThrow(`x(): flush must be 'coalesced', 'on-close' or 'none', got "later"`);
+  });
+});
+
+describe('an idle integration', () => {
+  it('never keeps the process alive, even with events queued and a flush pending', async () => {
+    // The built package, as an app would load it: a timer it left ref'd would hang here.
+    const script = `
+      import { CohorlyIntegration } from '@cohorly/server-kit';
+      const accessor = { header: () => undefined, url: () => '/', ip: () => undefined };
+      const integration = new CohorlyIntegration(
+        { token: 't', apiHost: 'http://127.0.0.1:9', batching: { flushIntervalMs: 60000 } },
+        accessor,
+        'test()',
+      );
+      const scope = integration.begin({});
+      await scope.tracker.track('Queued', {}, { distinctId: 'u' });
+      scope.closed();
+      console.log('done');
+    `;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: fileURLToPath(new URL('..', import.meta.url)),
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    let stdout = '';
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+    });
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+      child.once('exit', (c, s) => resolve([c, s])),
+    );
+    clearTimeout(killer);
+
+    // It exits on its own (a flush that fired before it did may warn on stderr: no matter).
+    expect({ code, signal, stdout }).toEqual({ code: 0, signal: null, stdout: 'done\n' });
+  });
+});
