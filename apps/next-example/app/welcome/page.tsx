@@ -1,0 +1,7 @@
+export default function WelcomePage() {
+  return (
+    <main>
+      <h1>Welcome!</h1>
+    </main>
+  );
+}

@@ -1,0 +1,79 @@
+import type { ClientOptions, ErrorHandler } from '@cohorly/server-kit';
+import type { WaitUntil } from './platform-wait-until.js';
+
+/** The signed-in user's distinct id, or nothing for an anonymous visitor. */
+export type DistinctIdResult = string | number | null | undefined;
+
+/** Options of {@link createCohorlyServer}. */
+export interface CohorlyServerOptions extends ClientOptions {
+  /**
+   * Returns the signed-in user's distinct id (from your auth library), or nothing for an
+   * anonymous visitor. Called for each message that has no explicit `distinctId`, inside the
+   * request, so it may use `cookies()`, `headers()` or `auth()`. When it throws, the message
+   * falls back to the anonymous id and `onError` is told; a Next.js `redirect()` or
+   * `notFound()` it throws is passed on untouched, through the promise `trackServer` returns.
+   * @default none
+   */
+  getDistinctId?: () => DistinctIdResult | Promise<DistinctIdResult>;
+  /**
+   * The cookie holding an anonymous visitor's id, used when there is neither an explicit
+   * `distinctId` nor a signed-in user; `false` to never read it.
+   * @default "cohorly_anonymous_id"
+   */
+  anonymousIdCookie?: string | false;
+  /**
+   * The request header holding an anonymous visitor's id (for route handlers your front end
+   * calls with `fetch`), read before the cookie; `false` to never read it.
+   * @default "x-cohorly-anonymous-id"
+   */
+  anonymousIdHeader?: string | false;
+  /**
+   * What to send from the request with each event: the client IP as `ip` (the first
+   * `X-Forwarded-For` entry) and the `User-Agent` as `$user_agent`. Nothing by default.
+   * @default { ip: false, userAgent: false }
+   */
+  capture?: { ip?: boolean; userAgent?: boolean };
+  /**
+   * Keeps the function alive while events are delivered when Next.js's `after()` cannot be
+   * used (outside an App Router request: Pages Router API routes, other handlers). On Vercel
+   * it is found without this option.
+   * @default the platform's (Vercel's request context), else none
+   */
+  waitUntil?: WaitUntil;
+  /**
+   * The longest a delivery may take, in milliseconds: the work kept alive after a response,
+   * and the flush `trackServer` awaits outside a request. Messages not delivered by then
+   * stay queued for the next flush, and `onError` is told.
+   * @default 5000
+   */
+  flushTimeoutMs?: number;
+  /**
+   * Receives every analytics failure: delivery errors, dropped messages, events without a
+   * distinct id, a missing token. It never reaches your responses.
+   * @default a one-line console.warn
+   */
+  onError?: ErrorHandler;
+}
+
+/** Throws a TypeError naming the first option of the wrong type. */
+export function checkOptions(options: CohorlyServerOptions): void {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError('createCohorlyServer(): options must be an object');
+  }
+  const functions = ['getDistinctId', 'waitUntil', 'onError'] as const;
+  for (const name of functions) {
+    if (options[name] !== undefined && typeof options[name] !== 'function') {
+      throw new TypeError(`createCohorlyServer(): ${name} must be a function`);
+    }
+  }
+  for (const name of ['anonymousIdCookie', 'anonymousIdHeader'] as const) {
+    const value = options[name];
+    if (value !== undefined && value !== false && (typeof value !== 'string' || value === '')) {
+      throw new TypeError(`createCohorlyServer(): ${name} must be a non-empty string or false`);
+    }
+  }
+  const timeout = options.flushTimeoutMs;
+  if (timeout !== undefined && (typeof timeout !== 'number' || !(timeout >= 0))) {
+    throw new TypeError('createCohorlyServer(): flushTimeoutMs must be a number >= 0');
+  }
+}

@@ -1,0 +1,290 @@
+import { startTestServer, type TestServer } from '@cohorly/testing';
+import { notFound, redirect } from 'next/navigation.js';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { CohorlyServer } from './cohorly-server.js';
+import { createCohorlyServer } from './create-cohorly-server.js';
+import type { CohorlyServerOptions } from './cohorly-server-options.js';
+import { getCohorlyServer, trackServer } from './default-server.js';
+
+// Outside a Next.js request scope, as in scripts, tests and instrumentation.ts: the calls
+// below are the real ones, talking HTTP to a real Cohorly-compatible server. The request
+// scope (after(), cookies()) is exercised by the example app's end-to-end tests.
+
+let server: TestServer;
+const created: CohorlyServer[] = [];
+let tokens = 0;
+
+function make(options: CohorlyServerOptions = {}): CohorlyServer & { errors: unknown[] } {
+  const errors: unknown[] = [];
+  const cohorly = createCohorlyServer({
+    // A token per test: each test gets its own process-wide client.
+    token: `token-${++tokens}`,
+    apiHost: server.url,
+    onError: (error) => errors.push(error),
+    ...options,
+  });
+  created.push(cohorly);
+  return Object.assign(cohorly, { errors });
+}
+
+/** Lets pending I/O run until `done()` holds; bounded. */
+async function until(done: () => boolean): Promise<void> {
+  for (let turn = 0; turn < 20_000 && !done(); turn++) {
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  if (!done()) throw new Error('condition not reached');
+}
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+beforeEach(async () => {
+  server = await startTestServer();
+});
+
+afterEach(async () => {
+  vi.useRealTimers();
+  vi.unstubAllEnvs();
+  await server.close();
+  await Promise.all(created.splice(0).map((cohorly) => cohorly.close({ timeoutMs: 0 })));
+  delete (globalThis as Record<symbol, unknown>)[Symbol.for('@cohorly/next/process-state@1')];
+});
+
+describe('outside a request scope (scripts, tests, instrumentation.ts)', () => {
+  it('resolves once the event is delivered', async () => {
+    const cohorly = make();
+    await cohorly.trackServer('Import Finished', { rows: 3 }, { distinctId: 'job-1' });
+    expect(server.events()).toMatchObject([
+      { event: 'Import Finished', distinctId: 'job-1', properties: { rows: 3, $lib: 'node' } },
+    ]);
+    expect(cohorly.errors).toEqual([]);
+  });
+
+  it('uses getDistinctId() when no distinctId is given, and skips it when one is', async () => {
+    const getDistinctId = vi.fn(async () => 'user-9');
+    const cohorly = make({ getDistinctId });
+    await cohorly.trackServer('Viewed');
+    await cohorly.trackServer('Viewed', {}, { distinctId: 'explicit' });
+    expect(server.events().map((event) => event.distinctId)).toEqual(['user-9', 'explicit']);
+    expect(getDistinctId).toHaveBeenCalledTimes(1);
+  });
+
+  it('does not send an event without a distinct id, and says why', async () => {
+    const cohorly = make({ getDistinctId: () => undefined });
+    await expect(cohorly.trackServer('Orphan')).resolves.toBeUndefined();
+    expect(server.requests()).toEqual([]);
+    expect(cohorly.errors.map(messageOf)).toEqual([
+      expect.stringMatching(/track "Orphan" was not sent: this request has no distinct id/),
+    ]);
+  });
+
+  it('reports a getDistinctId() that throws and carries on without it', async () => {
+    const cohorly = make({
+      getDistinctId: () => {
+        throw new Error('session store down');
+      },
+    });
+    await cohorly.trackServer('Viewed');
+    await cohorly.trackServer('Viewed', {}, { distinctId: 'u1' });
+    expect(server.events().map((event) => event.distinctId)).toEqual(['u1']);
+    expect(cohorly.errors.map(messageOf)).toEqual([
+      'getDistinctId() threw, so the anonymous id was used: session store down',
+      expect.stringMatching(/no distinct id/),
+    ]);
+  });
+
+  it('passes a redirect() or notFound() thrown by getDistinctId() through untouched', async () => {
+    let thrown: unknown;
+    const cohorly = make({
+      getDistinctId: () => {
+        try {
+          redirect('/login');
+        } catch (error) {
+          thrown = error;
+          throw error;
+        }
+      },
+    });
+    const rejection = await cohorly.trackServer('Viewed').catch((error: unknown) => error);
+    expect(rejection).toBe(thrown);
+    expect((rejection as { digest: string }).digest).toMatch(/^NEXT_REDIRECT;/);
+
+    const missing = make({ getDistinctId: () => notFound() });
+    await expect(missing.trackServer('Viewed')).rejects.toMatchObject({
+      digest: expect.stringMatching(/^NEXT_HTTP_ERROR_FALLBACK;404/),
+    });
+    expect(server.requests()).toEqual([]);
+    expect([...cohorly.errors, ...missing.errors]).toEqual([]);
+  });
+
+  it('retries through a backoff window within flushTimeoutMs', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    server.faults.next('/track', { status: 503, headers: { 'Retry-After': '2' } });
+    const cohorly = make();
+    let settled = false;
+    const tracking = cohorly.trackServer('Paid', {}, { distinctId: 'u1' }).then(() => {
+      settled = true;
+    });
+    await until(() => server.requests().some((request) => request.status === 503));
+    expect(settled).toBe(false);
+    await vi.advanceTimersByTimeAsync(2000);
+    await tracking;
+    expect(server.events()).toMatchObject([{ event: 'Paid', distinctId: 'u1' }]);
+    expect(server.requests().map((request) => request.status)).toEqual([503, 200]);
+    // The failed attempt was reported; the delivery then succeeded.
+    expect(cohorly.errors.map(messageOf)).toEqual([expect.stringMatching(/status 503/)]);
+  });
+
+  it('gives up at flushTimeoutMs without rejecting, and keeps the event queued', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    server.faults.next('/track', { delayMs: 60_000 });
+    const cohorly = make({ flushTimeoutMs: 3000 });
+    const tracking = cohorly.trackServer('Slow', {}, { distinctId: 'u1' });
+    await until(() => server.requests().length === 1);
+    await vi.advanceTimersByTimeAsync(3000);
+    await expect(tracking).resolves.toBeUndefined();
+    expect(cohorly.errors.map(messageOf)).toEqual([
+      'delivery did not finish within flushTimeoutMs (3000 ms); messages kept for the next flush: 1',
+    ]);
+  });
+
+  it('delivers alias and profile updates', async () => {
+    const cohorly = make({ getDistinctId: () => 'user-1' });
+    await cohorly.alias('user-1@example.com');
+    await cohorly.peopleSet({ plan: 'pro' });
+    await cohorly.peopleSetOnce({ firstSeen: '2026-01-01' });
+    await cohorly.peopleIncrement({ logins: 2 });
+    await cohorly.peopleUnset(['firstSeen']);
+    await cohorly.peopleSet({ plan: 'team' }, { distinctId: 'user-2' });
+    await cohorly.peopleDelete({ distinctId: 'user-2' });
+    expect(server.aliases()).toMatchObject([{ alias: 'user-1@example.com', distinctId: 'user-1' }]);
+    expect(server.profiles()).toMatchObject([
+      { distinctId: 'user-1', properties: { plan: 'pro', logins: 2 } },
+    ]);
+    expect(cohorly.errors).toEqual([]);
+  });
+});
+
+describe('with a waitUntil (a platform function, a Pages Router API route)', () => {
+  it('resolves before delivery and hands the delivery to the waitUntil given', async () => {
+    server.faults.next('/track', { delayMs: 300 });
+    const kept: Promise<unknown>[] = [];
+    const cohorly = make({ waitUntil: (promise) => kept.push(promise) });
+    await cohorly.trackServer('Checked Out', {}, { distinctId: 'u1' });
+    expect(kept).toHaveLength(1);
+    // The caller got its answer while the delivery was still waiting for the server.
+    expect(server.requests().every((request) => request.status === null)).toBe(true);
+    await Promise.all(kept);
+    expect(server.requests().map((request) => request.status)).toEqual([200]);
+    expect(server.events()).toMatchObject([{ event: 'Checked Out', distinctId: 'u1' }]);
+  });
+
+  it("finds Vercel's waitUntil in the request context Vercel publishes", async () => {
+    const kept: Promise<unknown>[] = [];
+    const key = Symbol.for('@vercel/request-context');
+    const holder = globalThis as Record<symbol, unknown>;
+    holder[key] = { get: () => ({ waitUntil: (promise: Promise<unknown>) => kept.push(promise) }) };
+    try {
+      const cohorly = make();
+      await cohorly.trackServer('Vercel', {}, { distinctId: 'u1' });
+      expect(kept).toHaveLength(1);
+      await Promise.all(kept);
+      expect(server.events()).toMatchObject([{ event: 'Vercel' }]);
+    } finally {
+      delete holder[key];
+    }
+  });
+
+  it('awaits the delivery itself when the waitUntil given throws', async () => {
+    const cohorly = make({
+      waitUntil: () => {
+        throw new Error('no current invocation');
+      },
+    });
+    await cohorly.trackServer('Fallback', {}, { distinctId: 'u1' });
+    expect(server.events()).toMatchObject([{ event: 'Fallback' }]);
+  });
+});
+
+describe('never throws into your code', () => {
+  it('reports bad input instead of throwing', async () => {
+    const cohorly = make();
+    await expect(cohorly.trackServer('', {}, { distinctId: 'u1' })).resolves.toBeUndefined();
+    await expect(
+      cohorly.trackServer('Big', { n: 1n as never }, { distinctId: 'u1' }),
+    ).resolves.toBeUndefined();
+    expect(cohorly.errors).toHaveLength(2);
+    expect(cohorly.errors.every((error) => error instanceof TypeError)).toBe(true);
+    expect(server.requests()).toEqual([]);
+  });
+
+  it('causes no unhandled rejection when delivery fails, awaited or not', async () => {
+    const unhandled: unknown[] = [];
+    const listener = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', listener);
+    try {
+      server.faults.next('*', [{ drop: true }, { status: 400 }, { drop: true }, { status: 400 }]);
+      const cohorly = make({ flushTimeoutMs: 0 });
+      void cohorly.trackServer('Lost', {}, { distinctId: 'u1' });
+      await cohorly.trackServer('Rejected', {}, { distinctId: 'u1' });
+      await cohorly.flush();
+      await cohorly.flush();
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(unhandled).toEqual([]);
+      expect(cohorly.errors.length).toBeGreaterThan(0);
+    } finally {
+      process.off('unhandledRejection', listener);
+    }
+  });
+
+  it('reports a missing token on use, not at creation (next build needs no token)', async () => {
+    vi.stubEnv('COHORLY_TOKEN', '');
+    const errors: unknown[] = [];
+    const cohorly = createCohorlyServer({ onError: (error) => errors.push(error) });
+    created.push(cohorly);
+    await expect(cohorly.trackServer('X', {}, { distinctId: 'u1' })).resolves.toBeUndefined();
+    expect(errors.map(messageOf)).toEqual([
+      expect.stringMatching(/no Cohorly project token.*COHORLY_TOKEN/),
+    ]);
+    expect(() => cohorly.client).toThrow(/no Cohorly project token/);
+    await expect(cohorly.flush()).resolves.toBeUndefined();
+    await expect(cohorly.close()).resolves.toMatchObject({ drained: true, undelivered: 0 });
+  });
+
+  it('rejects options of the wrong type at creation', () => {
+    expect(() => createCohorlyServer({ getDistinctId: 'u1' as never })).toThrow(
+      /getDistinctId must be a function/,
+    );
+    expect(() => createCohorlyServer({ anonymousIdCookie: '' })).toThrow(/anonymousIdCookie/);
+    expect(() => createCohorlyServer({ flushTimeoutMs: -1 })).toThrow(/flushTimeoutMs/);
+  });
+});
+
+describe('one client per process', () => {
+  it('tracks with no setup beyond COHORLY_TOKEN and COHORLY_API_HOST', async () => {
+    vi.stubEnv('COHORLY_TOKEN', 'env-token');
+    vi.stubEnv('COHORLY_API_HOST', server.url);
+    await trackServer('From Env', { ok: true }, { distinctId: 'u1' });
+    expect(server.events()).toMatchObject([{ event: 'From Env', token: 'env-token' }]);
+    created.push(getCohorlyServer());
+  });
+
+  it('makes the server created last the one the bare trackServer uses', async () => {
+    const configured = make({ getDistinctId: () => 'configured-user' });
+    expect(getCohorlyServer()).toBe(configured);
+    await trackServer('Shared');
+    expect(server.events()).toMatchObject([{ event: 'Shared', distinctId: 'configured-user' }]);
+  });
+
+  it('shares one client between servers of the same project, until it is closed', async () => {
+    const options = { token: 'same', apiHost: server.url };
+    const first = createCohorlyServer(options);
+    const second = createCohorlyServer({ ...options, getDistinctId: () => 'u2' });
+    created.push(first, second);
+    expect(second.client).toBe(first.client);
+    expect(make().client).not.toBe(first.client);
+    await first.close();
+    const third = createCohorlyServer(options);
+    created.push(third);
+    expect(third.client).not.toBe(second.client);
+  });
+});

@@ -1,0 +1,220 @@
+import type { AnyEvents, Cohorly, EventCatalog } from '@cohorly/core';
+import {
+  type IdentityOptions,
+  type RequestAccessor,
+  type RequestPropertiesOptions,
+  RequestTracker,
+  type TrackOptions,
+  reportError,
+  warnOnError,
+} from '@cohorly/server-kit';
+import { type CohorlyServer, EMPTY_REPORT } from './cohorly-server.js';
+import {
+  type CohorlyServerOptions,
+  checkOptions,
+  type DistinctIdResult,
+} from './cohorly-server-options.js';
+import { drainUntil, queuedCount } from './drain-until.js';
+import { keepAlive } from './keep-alive.js';
+import { isNextControlFlowError } from './next-control-flow.js';
+import { nextRequestConfig } from './next-request.js';
+import { processState } from './process-state.js';
+import { RequestBatch } from './request-batch.js';
+import { captureRequestScope, type RequestScope } from './request-scope.js';
+import { acquireClient, type SharedClient } from './shared-client.js';
+import { withTimeout } from './with-timeout.js';
+
+/**
+ * Creates a configured server-side tracker and makes it the one the bare `trackServer`
+ * import uses. Its client is created on first use (so `next build` needs no token) and kept
+ * on `globalThis`: servers created with the same project share one client per process.
+ *
+ * ```ts
+ * // instrumentation.ts
+ * export function register() {
+ *   createCohorlyServer({ getDistinctId: async () => (await auth())?.user?.id });
+ * }
+ * ```
+ */
+export function createCohorlyServer<Events extends EventCatalog<Events> = AnyEvents>(
+  options: CohorlyServerOptions = {},
+): CohorlyServer<Events> {
+  checkOptions(options);
+  const onError = options.onError ?? warnOnError;
+  const report = (error: unknown) => reportError(onError, error);
+  const flushTimeoutMs = options.flushTimeoutMs ?? 5000;
+  const request = nextRequestConfig(options);
+  // One batch per request (keyed by its memoized headers() promise): one flush per request.
+  const batches = new WeakMap<object, RequestBatch>();
+  let shared: SharedClient | undefined;
+
+  function connection(): SharedClient {
+    if (shared) return shared;
+    shared = acquireClient(options, onError);
+    return shared;
+  }
+
+  /**
+   * Delivers what is queued, retrying through backoff windows, within `flushTimeoutMs`
+   * (counted from now, `before` included); never rejects.
+   */
+  async function deliver(before?: Promise<void>): Promise<void> {
+    const deadline = Date.now() + flushTimeoutMs;
+    const work = (async () => {
+      await before;
+      return shared ? drainUntil(shared, deadline) : 0;
+    })();
+    const outcome = await withTimeout(work, flushTimeoutMs);
+    const left = outcome === 'timeout' ? (shared ? queuedCount(shared) : 0) : outcome;
+    if (left === 0) return;
+    report(
+      new Error(
+        `delivery did not finish within flushTimeoutMs (${flushTimeoutMs} ms); messages kept for the next flush: ${left}`,
+      ),
+    );
+  }
+
+  async function resolveUserId(): Promise<DistinctIdResult> {
+    try {
+      return await options.getDistinctId?.();
+    } catch (error) {
+      if (isNextControlFlowError(error)) throw error;
+      report(
+        new Error(
+          `getDistinctId() threw, so the anonymous id was used: ${error instanceof Error ? error.message : String(error)}`,
+          { cause: error },
+        ),
+      );
+      return undefined;
+    }
+  }
+
+  async function track(
+    scope: RequestScope | undefined,
+    explicitId: string | undefined,
+    use: (tracker: RequestTracker<Events>) => Promise<void>,
+  ): Promise<void> {
+    let client: Cohorly;
+    try {
+      client = connection().client;
+    } catch (error) {
+      report(error);
+      return;
+    }
+    const req = scope ? await scope.snapshot : {};
+    // An interrupted prerender: no visitor, nothing to track.
+    if (req === undefined) return;
+    if (explicitId === undefined && options.getDistinctId) req.userId = await resolveUserId();
+    const tracker = new RequestTracker<Events>({
+      req,
+      client,
+      accessor: request.accessor as RequestAccessor<unknown>,
+      options: request.options as IdentityOptions<unknown> & RequestPropertiesOptions<unknown>,
+      onError,
+    });
+    await use(tracker);
+  }
+
+  /**
+   * Tracks with a tracker for the current request and arranges its delivery. Synchronous up
+   * to the return, so headers(), cookies() and after() are called where the user called us.
+   */
+  function dispatch(
+    explicitId: string | undefined,
+    use: (tracker: RequestTracker<Events>) => Promise<void>,
+  ): Promise<void> {
+    const scope = captureRequestScope();
+    let batch = scope ? batches.get(scope.key) : undefined;
+    if (batch?.closed) batch = undefined;
+    const first = batch === undefined;
+    batch ??= new RequestBatch();
+    if (scope && first) batches.set(scope.key, batch);
+    const tracking = track(scope, explicitId, use);
+    batch.add(tracking);
+    if (first) {
+      const current = batch;
+      batch.keptAlive = keepAlive(() => deliver(current.settled()), options.waitUntil);
+    }
+    if (batch.keptAlive) return tracking;
+    // Outside a request, with nothing to keep the function alive: deliver before resolving.
+    return tracking.then(() => deliver());
+  }
+
+  function explicitIdOf(options: TrackOptions | undefined): string | undefined {
+    return typeof options === 'object' && options !== null ? options.distinctId : undefined;
+  }
+
+  /** Runs `dispatch`, turning anything but a Next.js control-flow error into onError. */
+  function safely(
+    explicitId: () => string | undefined,
+    use: (tracker: RequestTracker<Events>) => Promise<void>,
+  ): Promise<void> {
+    try {
+      return dispatch(explicitId(), use);
+    } catch (error) {
+      if (isNextControlFlowError(error)) throw error;
+      report(error);
+      return Promise.resolve();
+    }
+  }
+
+  const server: CohorlyServer<Events> = {
+    trackServer(event, ...args) {
+      return safely(
+        () => explicitIdOf(args[1]),
+        (tracker) => tracker.track(event, ...args),
+      );
+    },
+    alias(aliasId, original) {
+      return safely(
+        () => original,
+        (tracker) => tracker.alias(aliasId, original),
+      );
+    },
+    peopleSet(properties, trackOptions) {
+      return safely(
+        () => explicitIdOf(trackOptions),
+        (tracker) => tracker.peopleSet(properties, trackOptions),
+      );
+    },
+    peopleSetOnce(properties, trackOptions) {
+      return safely(
+        () => explicitIdOf(trackOptions),
+        (tracker) => tracker.peopleSetOnce(properties, trackOptions),
+      );
+    },
+    peopleIncrement(properties, trackOptions) {
+      return safely(
+        () => explicitIdOf(trackOptions),
+        (tracker) => tracker.peopleIncrement(properties, trackOptions),
+      );
+    },
+    peopleUnset(propertyNames, trackOptions) {
+      return safely(
+        () => explicitIdOf(trackOptions),
+        (tracker) => tracker.peopleUnset(propertyNames, trackOptions),
+      );
+    },
+    peopleDelete(trackOptions) {
+      return safely(
+        () => explicitIdOf(trackOptions),
+        (tracker) => tracker.peopleDelete(trackOptions),
+      );
+    },
+    flush() {
+      return deliver();
+    },
+    async close(closeOptions) {
+      const state = processState();
+      if (state.server === server) state.server = undefined;
+      const closing = shared;
+      shared = undefined;
+      return closing ? closing.close(closeOptions) : EMPTY_REPORT;
+    },
+    get client() {
+      return connection().client as unknown as Cohorly<Events>;
+    },
+  };
+  processState().server = server;
+  return server;
+}

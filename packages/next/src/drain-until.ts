@@ -1,0 +1,30 @@
+import type { BufferedConsumerStats } from '@cohorly/core';
+import type { SharedClient } from './shared-client.js';
+
+/** The messages a client still holds (queued or in flight); 0 when it cannot tell. */
+export function queuedCount(shared: SharedClient): number {
+  const consumer = shared.client.consumer as { stats?: () => BufferedConsumerStats };
+  // A consumer without counters (the synchronous Consumer, a custom one) sends as it goes.
+  const queued = consumer.stats?.().queued;
+  return queued ? queued.events + queued.people + queued.alias : 0;
+}
+
+/**
+ * Flushes until nothing is queued, waiting out the consumer's backoff windows, and gives up
+ * at `deadline` (epoch ms). Resolves with the number of messages still queued (0: all
+ * delivered); never rejects. A failed flush inside the window of a serverless function (or
+ * of `next start` shutting down) is retried there, not left in a buffer that is about to be
+ * frozen or killed.
+ */
+export async function drainUntil(shared: SharedClient, deadline: number): Promise<number> {
+  const consumer = shared.client.consumer as { stats?: () => BufferedConsumerStats };
+  for (;;) {
+    await shared.coalescer.now();
+    const queued = queuedCount(shared);
+    const now = Date.now();
+    const retryAt = Math.max(consumer.stats?.().nextAttemptAt ?? 0, now);
+    // Each turn delivers, waits out a backoff, or ends at the deadline: bounded.
+    if (queued === 0 || retryAt >= deadline) return queued;
+    if (retryAt > now) await new Promise((resolve) => setTimeout(resolve, retryAt - now));
+  }
+}

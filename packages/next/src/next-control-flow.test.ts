@@ -1,0 +1,32 @@
+import { notFound, permanentRedirect, redirect } from 'next/navigation.js';
+import { expect, it } from 'vitest';
+import { isNextControlFlowError } from './next-control-flow.js';
+
+function thrownBy(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('did not throw');
+}
+
+it("recognises the errors Next.js's navigation functions throw", () => {
+  expect(isNextControlFlowError(thrownBy(() => redirect('/login')))).toBe(true);
+  expect(isNextControlFlowError(thrownBy(() => notFound()))).toBe(true);
+  expect(isNextControlFlowError(thrownBy(() => permanentRedirect('/moved')))).toBe(true);
+});
+
+it('recognises static-generation bailouts and React postpones by shape', () => {
+  expect(isNextControlFlowError({ digest: 'DYNAMIC_SERVER_USAGE' })).toBe(true);
+  expect(isNextControlFlowError({ code: 'NEXT_STATIC_GEN_BAILOUT' })).toBe(true);
+  expect(isNextControlFlowError({ $$typeof: Symbol.for('react.postpone') })).toBe(true);
+});
+
+it('leaves every other error alone', () => {
+  expect(isNextControlFlowError(new Error('boom'))).toBe(false);
+  expect(isNextControlFlowError(new TypeError('bad'))).toBe(false);
+  expect(isNextControlFlowError('NEXT_REDIRECT')).toBe(false);
+  expect(isNextControlFlowError(undefined)).toBe(false);
+  expect(isNextControlFlowError(null)).toBe(false);
+});

@@ -1,0 +1,21 @@
+import type { SharedClient } from './shared-client.js';
+
+/** What `@cohorly/next` keeps once per process (per isolate on the edge). */
+export interface ProcessState {
+  /** The server `trackServer` (the bare import) uses: the last one created. */
+  server?: unknown;
+  /** The shared clients, by project (token, host, batching) or by the client a user passed. */
+  clients: Map<unknown, SharedClient>;
+}
+
+// Next.js bundles instrumentation.ts and each route separately, so module state would be
+// duplicated; a registered symbol on globalThis is the same in every bundle and every copy
+// of this package.
+const STATE = Symbol.for('@cohorly/next/process-state@1');
+
+/** The process-wide state, created on first use. */
+export function processState(): ProcessState {
+  const holder = globalThis as { [STATE]?: ProcessState };
+  holder[STATE] ??= { clients: new Map() };
+  return holder[STATE];
+}

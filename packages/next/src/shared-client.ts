@@ -1,0 +1,59 @@
+import type { CloseOptions, CloseReport, Cohorly } from '@cohorly/core';
+import {
+  type ClientOptions,
+  type ErrorHandler,
+  FlushCoalescer,
+  reportError,
+  resolveClient,
+} from '@cohorly/server-kit';
+import { processState } from './process-state.js';
+import { readEnv } from './read-env.js';
+
+/** A client shared by every server of the process configured with the same project. */
+export interface SharedClient {
+  /** The client. */
+  readonly client: Cohorly;
+  /** Its single-flight flush: one request per endpoint in flight, whoever asks. */
+  readonly coalescer: FlushCoalescer;
+  /** Where its failures go: the `onError` of the server created last with this project. */
+  onError: ErrorHandler;
+  /** Delivers what is queued within `timeoutMs`, stops the client and forgets it. */
+  close(options?: CloseOptions): Promise<CloseReport>;
+}
+
+/**
+ * The process's client for these options, created on first use and kept on `globalThis`, so
+ * that `instrumentation.ts`, every route bundle and a module re-evaluated by hot reload all
+ * share one buffer and one flush. Throws when no project token can be found.
+ */
+export function acquireClient(options: ClientOptions, onError: ErrorHandler): SharedClient {
+  const { clients } = processState();
+  const token = options.token ?? readEnv('COHORLY_TOKEN');
+  const apiHost = options.apiHost ?? readEnv('COHORLY_API_HOST');
+  const key = options.client ?? JSON.stringify([token, apiHost, options.batching]);
+  const existing = clients.get(key);
+  if (existing) {
+    existing.onError = onError;
+    return existing;
+  }
+  const report: ErrorHandler = (error) => reportError(shared.onError, error);
+  const resolved = resolveClient(
+    { client: options.client, token, apiHost, batching: options.batching },
+    'createCohorlyServer()',
+    report,
+  );
+  const shared: SharedClient = {
+    client: resolved.client,
+    // A client created here reports its own delivery failures; a user's client may not.
+    coalescer: new FlushCoalescer(() => resolved.client.flush(), {
+      onError: resolved.owned ? undefined : report,
+    }),
+    onError,
+    close(closeOptions) {
+      if (clients.get(key) === shared) clients.delete(key);
+      return resolved.close(closeOptions);
+    },
+  };
+  clients.set(key, shared);
+  return shared;
+}
