@@ -1,0 +1,7 @@
+/** A project in the tracker. */
+export interface Project {
+  id: string;
+  name: string;
+  ownerId: string;
+  plan: 'free' | 'team';
+}

@@ -1,0 +1,83 @@
+import type { Properties } from '@cohorly/core';
+import type { IntegrationOptions } from '@cohorly/server-kit';
+import type { ExecutionContext } from '@nestjs/common';
+import type { CohorlyRequest } from './cohorly-request.js';
+import { type NestRequestState, requestOf, withOriginalUrl } from './request-state.js';
+
+/**
+ * Options of `CohorlyModule.forRoot()` (and what `forRootAsync()`'s factory returns): the
+ * same as every Cohorly server integration's — the client (`client`, or `token` and `apiHost`
+ * defaulting to the `COHORLY_TOKEN` and `COHORLY_API_HOST` environment variables), identity
+ * (`identify`, `anonymousId`), request properties (`capture`, `superProperties`), `ignore`,
+ * the flush policy (`flush`), `onError` — plus the shutdown deadline.
+ */
+export interface CohorlyModuleOptions
+  extends Omit<IntegrationOptions<CohorlyRequest>, 'identify' | 'ignore' | 'superProperties'> {
+  // The callbacks are declared as methods, whose parameters TypeScript checks both ways: you
+  // may annotate `req` with your platform's own request type (Express `Request`,
+  // `FastifyRequest`).
+
+  /**
+   * Returns the signed-in user's distinct id, or nothing for an anonymous request. It is
+   * called when an event is tracked, so what your guards set (`req.user`) is there; `context`
+   * is the route handler's execution context, `undefined` in middleware.
+   * @default none (the anonymous id, else no event)
+   */
+  identify?(
+    req: CohorlyRequest,
+    context: ExecutionContext | undefined,
+  ): string | number | null | undefined;
+  /**
+   * Requests to leave alone (health checks, metrics): nothing they track is sent, and they
+   * cause no flush. Runs in the module's middleware, before routing and guards: on Fastify
+   * `req` is the Node request there (`headers`, `url`, `method`), with `url` as sent.
+   * @default none
+   */
+  ignore?(req: CohorlyRequest): boolean;
+  /**
+   * Extra properties for every event of a request (a tenant, a plan). Event properties win
+   * over them.
+   * @default none
+   */
+  superProperties?(req: CohorlyRequest): Properties | undefined;
+  /**
+   * How long the final flush in `onApplicationShutdown` may take, in milliseconds. What is
+   * still undelivered then is reported to `onError`.
+   * @default 5000
+   */
+  shutdownTimeoutMs?: number;
+}
+
+/** The default of {@link CohorlyModuleOptions.shutdownTimeoutMs}. */
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 5000;
+
+/**
+ * The server-kit's options for these module options: the user's callbacks get the platform's
+ * request (and the handler's context), never called outside a request.
+ */
+export function toIntegrationOptions(
+  options: CohorlyModuleOptions,
+): IntegrationOptions<NestRequestState> {
+  const { identify, ignore, superProperties, shutdownTimeoutMs: _, ...shared } = options;
+  return {
+    ...shared,
+    identify:
+      identify &&
+      ((state) => {
+        const req = requestOf(state);
+        return req ? identify(req, state.context) : undefined;
+      }),
+    ignore:
+      ignore &&
+      ((state) => {
+        const req = requestOf(state);
+        return req ? ignore(withOriginalUrl(req)) : false;
+      }),
+    superProperties:
+      superProperties &&
+      ((state) => {
+        const req = requestOf(state);
+        return req ? superProperties(req) : undefined;
+      }),
+  };
+}

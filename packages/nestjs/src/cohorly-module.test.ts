@@ -1,0 +1,273 @@
+import { startTestServer, type TestServer } from '@cohorly/testing';
+import { Inject, Injectable, Module } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { PLATFORMS, type RunningApp, request, startApp } from '../test/nest-harness.js';
+import { identifyShopUser, shopModule } from '../test/shop-fixture.js';
+import { CohorlyModule, type CohorlyModuleOptions, CohorlyService } from './index.js';
+
+let server: TestServer;
+const apps: RunningApp[] = [];
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(() => server.close());
+beforeEach(() => server.reset());
+afterEach(async () => {
+  vi.unstubAllEnvs();
+  await Promise.all(apps.splice(0).map((running) => running.close()));
+});
+
+async function startShop(
+  cohorly: Parameters<typeof shopModule>[0],
+  platform: 'express' | 'fastify' = 'express',
+): Promise<RunningApp> {
+  const running = await startApp(shopModule(cohorly), platform);
+  apps.push(running);
+  return running;
+}
+
+/** A service in a feature module that does not import CohorlyModule. */
+@Injectable()
+class FeatureService {
+  constructor(readonly cohorly: CohorlyService) {}
+}
+@Module({ providers: [FeatureService] })
+class FeatureModule {}
+
+/** Configuration the way apps keep it: a provider in its own module. */
+@Injectable()
+class AppConfig {
+  readonly cohorlyToken = 'ASYNC-T';
+  apiHost = '';
+}
+@Module({ providers: [AppConfig], exports: [AppConfig] })
+class AppConfigModule {}
+
+describe('CohorlyModule configuration', () => {
+  it('forRootAsync takes imports, inject and useFactory', async () => {
+    const shop = await startShop(
+      CohorlyModule.forRootAsync({
+        imports: [AppConfigModule],
+        inject: [AppConfig],
+        useFactory: (config: AppConfig): CohorlyModuleOptions => ({
+          token: config.cohorlyToken,
+          apiHost: server.url,
+          identify: identifyShopUser,
+        }),
+      }),
+    );
+    await request(`${shop.url}/orders`, { user: 'gail', body: {} });
+    const [event] = await server.waitForEvents({ event: 'Order Placed' }, { timeoutMs: 10_000 });
+    expect(event).toMatchObject({ token: 'ASYNC-T', distinctId: 'gail' });
+  });
+
+  it('forRootAsync takes an options factory class (useClass)', async () => {
+    @Injectable()
+    class CohorlyOptionsFactory {
+      constructor(@Inject(AppConfig) private readonly config: AppConfig) {}
+      createCohorlyOptions(): CohorlyModuleOptions {
+        return { token: this.config.cohorlyToken, apiHost: server.url };
+      }
+    }
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        CohorlyModule.forRootAsync({ imports: [AppConfigModule], useClass: CohorlyOptionsFactory }),
+      ],
+    }).compile();
+    const service = moduleRef.get(CohorlyService);
+    await service.track('Configured', {}, { distinctId: 'u' });
+    await service.flush();
+    expect(server.events({ event: 'Configured' })).toMatchObject([{ token: 'ASYNC-T' }]);
+    await moduleRef.close();
+  });
+
+  it('is global by default: any module can inject CohorlyService', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [CohorlyModule.forRoot({ token: 'T', apiHost: server.url }), FeatureModule],
+    }).compile();
+    expect(moduleRef.get(FeatureService).cohorly).toBeInstanceOf(CohorlyService);
+    await moduleRef.close();
+  });
+
+  it('with isGlobal: false, only modules that import it can inject CohorlyService', async () => {
+    const compiling = Test.createTestingModule({
+      imports: [
+        CohorlyModule.forRoot({ token: 'T', apiHost: server.url, isGlobal: false }),
+        FeatureModule,
+      ],
+    }).compile();
+    await expect(compiling).rejects.toThrow(/can't resolve dependencies of the FeatureService/);
+  });
+
+  it('reads the token and the host from COHORLY_TOKEN and COHORLY_API_HOST', async () => {
+    vi.stubEnv('COHORLY_TOKEN', 'ENV-T');
+    vi.stubEnv('COHORLY_API_HOST', server.url);
+    const shop = await startShop(CohorlyModule.forRoot({ identify: identifyShopUser }));
+    await request(`${shop.url}/orders`, { user: 'hank', body: {} });
+    const [event] = await server.waitForEvents({ event: 'Order Placed' }, { timeoutMs: 10_000 });
+    expect(event).toMatchObject({ token: 'ENV-T', distinctId: 'hank' });
+  });
+
+  it('fails at startup, saying what to do, when no token can be found', async () => {
+    vi.stubEnv('COHORLY_TOKEN', '');
+    const compiling = Test.createTestingModule({ imports: [CohorlyModule.forRoot({})] }).compile();
+    await expect(compiling).rejects.toThrow(
+      'CohorlyModule: no Cohorly project token. Pass { token } (or { client }) in the options, or set the COHORLY_TOKEN environment variable.',
+    );
+  });
+});
+
+describe.each(PLATFORMS)('CohorlyModule request options on %s', (platform) => {
+  it('passes the platform request and the handler context to identify, after guards ran', async () => {
+    const handlers: (string | undefined)[] = [];
+    const shop = await startShop(
+      CohorlyModule.forRoot({
+        token: 'T',
+        apiHost: server.url,
+        identify: (req, context) => {
+          handlers.push(context?.getHandler().name);
+          return identifyShopUser(req);
+        },
+      }),
+      platform,
+    );
+    await request(`${shop.url}/orders`, { user: 'ivy', body: {} });
+    await server.waitForEvents({ event: 'Order Placed', distinctId: 'ivy' }, { timeoutMs: 10_000 });
+    expect(handlers).toContain('placeOrder');
+  });
+
+  it('adds superProperties and what capture asks for', async () => {
+    const shop = await startShop(
+      CohorlyModule.forRoot({
+        token: 'T',
+        apiHost: server.url,
+        identify: identifyShopUser,
+        capture: { ip: true, userAgent: true, query: true },
+        superProperties: (req) => ({ tenant: String(req.headers['x-tenant']) }),
+      }),
+      platform,
+    );
+    await request(`${shop.url}/orders?step=2`, {
+      user: 'jay',
+      body: {},
+      headers: { 'x-tenant': 'acme', 'user-agent': 'shop-test/1.0' },
+    });
+    const [event] = await server.waitForEvents({ event: 'Order Placed' }, { timeoutMs: 10_000 });
+    expect(event?.properties).toMatchObject({
+      tenant: 'acme',
+      $path: '/orders?step=2',
+      $user_agent: 'shop-test/1.0',
+      ip: expect.stringMatching(/127\.0\.0\.1$/),
+      total: 42,
+    });
+  });
+
+  it('sends nothing for requests ignore() excludes, and reports nothing', async () => {
+    const errors: unknown[] = [];
+    const shop = await startShop(
+      CohorlyModule.forRoot({
+        token: 'T',
+        apiHost: server.url,
+        identify: identifyShopUser,
+        ignore: (req) => req.url?.startsWith('/health') === true,
+        onError: (error) => errors.push(error),
+      }),
+      platform,
+    );
+    expect((await request(`${shop.url}/health`, { user: 'kim' })).status).toBe(200);
+    await request(`${shop.url}/marker/after-health`, { user: 'kim' });
+    await server.waitForEvents({ event: 'Marker' }, { timeoutMs: 10_000 });
+    await shop.app.get(CohorlyService).flush();
+    expect(server.events().map((event) => event.event)).toEqual(['Marker']);
+    expect(errors).toEqual([]);
+  });
+});
+
+describe.each(PLATFORMS)('CohorlyModule shutdown on %s', (platform) => {
+  it('app.close() delivers every event still queued', async () => {
+    const shop = await startShop(
+      CohorlyModule.forRoot({
+        token: 'T',
+        apiHost: server.url,
+        identify: identifyShopUser,
+        // Nothing is flushed before shutdown: what arrives, the final flush delivered.
+        flush: 'none',
+        batching: { flushIntervalMs: 0 },
+      }),
+      platform,
+    );
+    const users = ['u1', 'u2', 'u3', 'u4', 'u5'];
+    await Promise.all(users.map((user) => request(`${shop.url}/orders`, { user, body: {} })));
+    expect(server.events()).toEqual([]);
+    await shop.close();
+    expect(
+      server
+        .events({ event: 'Order Placed' })
+        .map((event) => event.distinctId)
+        .sort(),
+    ).toEqual(users);
+  });
+
+  it('gives up at shutdownTimeoutMs and reports what was not delivered', async () => {
+    const errors: unknown[] = [];
+    const shop = await startShop(
+      CohorlyModule.forRoot({
+        token: 'T',
+        apiHost: server.url,
+        identify: identifyShopUser,
+        flush: 'none',
+        batching: { flushIntervalMs: 0 },
+        shutdownTimeoutMs: 300,
+        onError: (error) => errors.push(error),
+      }),
+      platform,
+    );
+    await request(`${shop.url}/orders`, { user: 'lee', body: {} });
+    // The server never answers in time.
+    server.faults.next('/track', { delayMs: 60_000, store: false });
+    await shop.close();
+    expect(server.events()).toEqual([]);
+    expect(errors.map(String)).toContain(
+      'Error: CohorlyModule: 1 message(s) could not be delivered within 300 ms of shutdown',
+    );
+  });
+});
+
+describe('analytics failures', () => {
+  it('never reach the responses, and never cause an unhandled rejection', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    const errors: unknown[] = [];
+    try {
+      server.faults.failFor('*', 60_000, { status: 500 });
+      const shop = await startShop(
+        CohorlyModule.forRoot({
+          token: 'T',
+          apiHost: server.url,
+          identify: identifyShopUser,
+          flush: 'on-close',
+          shutdownTimeoutMs: 200,
+          onError: (error) => errors.push(error),
+        }),
+      );
+      const responses = await Promise.all([
+        request(`${shop.url}/orders`, { user: 'mia', body: {} }),
+        request(`${shop.url}/viewed/home`, { user: 'mia' }),
+        request(`${shop.url}/signup/mia`, { method: 'POST' }),
+      ]);
+      expect(responses.map((response) => response.status)).toEqual([201, 200, 201]);
+      const service = shop.app.get(CohorlyService);
+      await service.flush();
+      await shop.close();
+      // Let any stray rejection surface before looking.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(unhandled).toEqual([]);
+      expect(errors.length).toBeGreaterThan(0);
+      expect(server.requests().some((entry) => entry.status === 500)).toBe(true);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+});

@@ -1,0 +1,85 @@
+import { CohorlyIntegration, reportError } from '@cohorly/server-kit';
+import {
+  Inject,
+  type MiddlewareConsumer,
+  Module,
+  type NestModule,
+  type OnApplicationShutdown,
+  RequestMethod,
+} from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
+import { CohorlyInterceptor } from './cohorly-interceptor.js';
+import { CohorlyMiddleware } from './cohorly-middleware.js';
+import { CohorlyConfigurableModule } from './cohorly-module-definition.js';
+import {
+  type CohorlyModuleOptions,
+  DEFAULT_SHUTDOWN_TIMEOUT_MS,
+  toIntegrationOptions,
+} from './cohorly-module-options.js';
+import { CohorlyService } from './cohorly-service.js';
+import { nestRequestAccessor } from './nest-request-accessor.js';
+import type { NestRequestState } from './request-state.js';
+import { COHORLY_INTEGRATION, COHORLY_MODULE_OPTIONS } from './tokens.js';
+
+/**
+ * Cohorly for NestJS: `CohorlyModule.forRoot(options)` or `forRootAsync({ imports, inject,
+ * useFactory })`, global unless `isGlobal: false`. It provides `CohorlyService`, applies a
+ * middleware that gives each request its tracker and flushes the request's events when its
+ * response closes, registers the interceptor behind `@Track`, and delivers what is left in
+ * `onApplicationShutdown` (call `app.enableShutdownHooks()` so SIGTERM gets there). Startup
+ * fails with a clear message when no project token is configured.
+ */
+export class CohorlyModule
+  extends CohorlyConfigurableModule
+  implements NestModule, OnApplicationShutdown
+{
+  /** Created by Nest when the module is imported; the arguments are the module's providers. */
+  constructor(
+    private readonly integration: CohorlyIntegration<NestRequestState>,
+    private readonly options: CohorlyModuleOptions,
+  ) {
+    super();
+  }
+
+  /** Applies the request middleware to every route. */
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(CohorlyMiddleware).forRoutes({ path: '*', method: RequestMethod.ALL });
+  }
+
+  /**
+   * Delivers everything still queued within `shutdownTimeoutMs` and stops the client (which
+   * is also the place Nest runs after the HTTP server has stopped taking requests).
+   */
+  async onApplicationShutdown(): Promise<void> {
+    const timeoutMs = this.options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
+    try {
+      const report = await this.integration.close({ timeoutMs });
+      if (!report.drained) {
+        reportError(
+          this.integration.onError,
+          new Error(
+            `CohorlyModule: ${report.undelivered} message(s) could not be delivered within ${timeoutMs} ms of shutdown`,
+          ),
+        );
+      }
+    } catch (error) {
+      // Shutdown must go on: an analytics failure never blocks the app from stopping.
+      reportError(this.integration.onError, error);
+    }
+  }
+}
+Module({
+  providers: [
+    {
+      provide: COHORLY_INTEGRATION,
+      useFactory: (options: CohorlyModuleOptions) =>
+        new CohorlyIntegration(toIntegrationOptions(options), nestRequestAccessor, 'CohorlyModule'),
+      inject: [COHORLY_MODULE_OPTIONS],
+    },
+    CohorlyService,
+    { provide: APP_INTERCEPTOR, useClass: CohorlyInterceptor },
+  ],
+  exports: [CohorlyService],
+})(CohorlyModule);
+Inject(COHORLY_INTEGRATION)(CohorlyModule, undefined, 0);
+Inject(COHORLY_MODULE_OPTIONS)(CohorlyModule, undefined, 1);

@@ -1,0 +1,24 @@
+import type { RequestAccessor } from '@cohorly/server-kit';
+import type { NestRequestState } from './request-state.js';
+
+/**
+ * How the server-kit reads a Nest request, on the Express and the Fastify platforms alike:
+ * headers and URL from the Node request (both platforms have one), the client IP from the
+ * platform's request when a handler is running.
+ */
+export const nestRequestAccessor: RequestAccessor<NestRequestState> = {
+  header(state, name) {
+    // Node lower-cases incoming header names; only `set-cookie` arrives as an array.
+    const value = state.raw?.headers[name.toLowerCase()];
+    return Array.isArray(value) ? value[0] : value;
+  },
+  // `originalUrl` (Express, and Fastify's middleware engine), not `url`: a middleware mounted
+  // at a path sees `url` with that path cut off.
+  url: (state) => state.raw?.originalUrl ?? state.raw?.url,
+  ip(state) {
+    // The platform's `ip` honours its trust-proxy setting; the socket address is the fallback
+    // for Fastify before routing, where only the Node request exists.
+    const resolved = state.request?.ip ?? state.raw?.ip;
+    return typeof resolved === 'string' ? resolved : state.raw?.socket?.remoteAddress;
+  },
+};

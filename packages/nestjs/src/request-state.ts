@@ -1,0 +1,58 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ExecutionContext } from '@nestjs/common';
+import type { CohorlyRequest } from './cohorly-request.js';
+
+/** The Node request: Express's request is one; Fastify's wraps one as `request.raw`. */
+export type RawRequest = IncomingMessage & { originalUrl?: string; ip?: string };
+
+/**
+ * What the integration knows of one request. It starts in the middleware with the Node
+ * request only; the interceptor adds the platform's request and the handler's context, which
+ * is why identity is resolved when an event is tracked, after guards have run.
+ */
+export interface NestRequestState {
+  /** The Node request; `undefined` for work outside requests. */
+  readonly raw: RawRequest | undefined;
+  /** The platform's request object, once a route handler is about to run. */
+  request: CohorlyRequest | undefined;
+  /** The route handler's execution context, once known. */
+  context: ExecutionContext | undefined;
+}
+
+/** The state of work done outside any request (jobs, queue consumers, startup). */
+export function backgroundState(): NestRequestState {
+  return { raw: undefined, request: undefined, context: undefined };
+}
+
+/** The request user callbacks receive: the platform's once known, else the Node request. */
+export function requestOf(state: NestRequestState): CohorlyRequest | undefined {
+  return state.request ?? (state.raw as unknown as CohorlyRequest | undefined);
+}
+
+/**
+ * The request with `url` as the client sent it. Fastify's middleware engine cuts the matched
+ * route prefix off the Node request's `url` while middleware runs (keeping the full one as
+ * `originalUrl`), which would make `req.url.startsWith('/health')` silently fail there.
+ */
+export function withOriginalUrl(req: CohorlyRequest): CohorlyRequest {
+  const { originalUrl } = req as { originalUrl?: unknown };
+  if (typeof originalUrl !== 'string' || originalUrl === req.url) return req;
+  // A view over the request, not a copy: everything else reads through to it.
+  return Object.create(req, { url: { value: originalUrl, enumerable: true } }) as CohorlyRequest;
+}
+
+function wrapped(value: unknown): object | undefined {
+  const inner = (value as { raw?: unknown }).raw;
+  // Fastify's request and reply hold the Node objects as `raw`; Express's are the Node objects.
+  return typeof inner === 'object' && inner !== null ? inner : undefined;
+}
+
+/** The Node request behind a platform request (Express or Fastify). */
+export function rawRequestOf(request: object): RawRequest {
+  return (wrapped(request) ?? request) as RawRequest;
+}
+
+/** The Node response behind a platform response (Express's `Response`, Fastify's reply). */
+export function rawResponseOf(response: object): ServerResponse {
+  return (wrapped(response) ?? response) as ServerResponse;
+}
