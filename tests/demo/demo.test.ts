@@ -1,0 +1,41 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { expect, it } from 'vitest';
+
+const demo = fileURLToPath(new URL('../../scripts/demo.mjs', import.meta.url));
+
+/** Runs the demo's main script (the packages and apps are built by `pnpm test` first). */
+function runDemoOnce(): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [demo, '--once'], {
+      env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    // Bounded: a demo that hangs is killed and fails the test.
+    const timer = setTimeout(() => child.kill('SIGKILL'), 170_000);
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
+  });
+}
+
+it('pnpm demo --once starts everything, drives each app, prints the summary and exits', async () => {
+  const { code, output } = await runDemoOnce();
+  expect(output, output).toContain('Cohorly demo: what arrived at cohorly-dev-server');
+  expect(code, output).toBe(0);
+  for (const app of ['express-example', 'nestjs-example', 'next-example']) {
+    // Each app's row: events, users, duplicates, retries/drops, lost.
+    const row = new RegExp(`^ ${app}\\s+(\\d+)\\s+(\\d+)\\s+0\\s+0\\s+0$`, 'm').exec(output);
+    expect(row, `${app} row in:\n${output}`).not.toBeNull();
+    expect(Number(row![1])).toBeGreaterThanOrEqual(8);
+  }
+  expect(output).toMatch(/Signed Up ×3, Logged In ×2, Checkout Completed ×2, Login Failed ×1/);
+  expect(output).toMatch(/http:\/\/127\.0\.0\.1:\d+\/\s+live events page/);
+  // The apps delivered on SIGTERM and the dev server stopped cleanly.
+  expect(output).toContain('cohorly-dev-server stopped (SIGTERM)');
+});
