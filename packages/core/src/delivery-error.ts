@@ -10,14 +10,6 @@ export function outcomeCode(outcome: HttpOutcome): CohorlyErrorCode {
   return 'rejected';
 }
 
-// A server may echo the payload in its error answer; project tokens must not reach logs.
-const TOKEN_FIELD = /("token"\s*:\s*")[^"]*(")/g;
-
-/** The server's answer, safe to log: token values are masked. */
-export function redactTokens(body: string): string {
-  return body.replace(TOKEN_FIELD, '$1<redacted>$2');
-}
-
 /** A `CohorlyError` for a failed POST to `url`, quoting the server's answer. */
 export function deliveryError(
   url: string,
@@ -26,7 +18,8 @@ export function deliveryError(
   options: { retryable: boolean; messages: number; code?: CohorlyErrorCode },
 ): CohorlyError {
   const status = outcome.status === undefined ? 'no answer' : `status ${outcome.status}`;
-  const detail = outcome.body ? `: ${redactTokens(outcome.body)}` : '';
+  // The transport has already masked every token in the answer (redact-tokens.ts).
+  const detail = outcome.body ? `: ${outcome.body}` : '';
   return new CohorlyError(`POST ${url} ${what} (${status})${detail}`, {
     code: options.code ?? outcomeCode(outcome),
     status: outcome.status,

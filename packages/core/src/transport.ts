@@ -1,4 +1,5 @@
 import { parseRetryAfter } from './backoff.js';
+import { redactTokens } from './redact-tokens.js';
 import type { FetchLike } from './runtime-options.js';
 
 /** The outcome of one POST. No exception escapes the transport. */
@@ -92,9 +93,12 @@ async function request(
   });
   // Reading the body frees the connection for reuse, and its text explains a rejection.
   const text = await response.text();
+  const ok = response.status >= 200 && response.status < 300;
+  // Masked before it is cut, so no cut can leave part of a token unmasked.
+  const safe = ok || text === '' ? text : redactTokens(text, body);
   return {
     status: response.status,
-    body: text.length > MAX_BODY_CHARS ? `${text.slice(0, MAX_BODY_CHARS)}...` : text,
+    body: safe.length > MAX_BODY_CHARS ? `${safe.slice(0, MAX_BODY_CHARS)}...` : safe,
     retryAfterMs: parseRetryAfter(response.headers.get('retry-after')),
     timedOut: false,
   };

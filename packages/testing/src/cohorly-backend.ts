@@ -68,7 +68,8 @@ export function ingest(
     if (problem !== undefined) return rejection(400, problem, index);
     const token = tokenOf(kind, item as JsonObject);
     if (parts.tokens !== undefined && !parts.tokens.has(token)) {
-      return rejection(401, `unknown project token ${JSON.stringify(token)}`, index);
+      // Never echo the token: clients quote answers in their logs.
+      return rejection(401, 'unknown project token', index);
     }
   }
   store(parts, kind, items as JsonObject[]);
