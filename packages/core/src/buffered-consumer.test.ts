@@ -58,6 +58,56 @@ describe('batching', () => {
     expect(receivedEvents()).toEqual(['A', 'B', 'C']);
   });
 
+  it('sends only full batches when a buffer fills, not what trickled in meanwhile', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const { client, consumer } = setup({
+      maxSize: 3,
+      fetch: async (url, init) => {
+        await gate;
+        return fetch(url, init);
+      },
+    });
+    void client.track('u', 'A');
+    void client.track('u', 'B');
+    const full = client.track('u', 'C');
+    // D and E arrive while [A, B, C] is in flight: two messages are not a batch.
+    void client.track('u', 'D');
+    void client.track('u', 'E');
+    release();
+    await full;
+    expect(batchSizes()).toEqual([3]);
+    expect(consumer.stats().queued.events).toBe(2);
+    await client.track('u', 'F');
+    await client.track('u', 'G');
+    expect(batchSizes()).toEqual([3, 3]);
+    // flush() (and the timer, and close) still send whatever is left.
+    await expect(consumer.flush()).resolves.toBe(true);
+    expect(batchSizes()).toEqual([3, 3, 1]);
+    expect(receivedEvents()).toEqual(['A', 'B', 'C', 'D', 'E', 'F', 'G']);
+  });
+
+  it('empties the buffer when flush() joins a drain that a full buffer started', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const { client, consumer } = setup({
+      maxSize: 3,
+      fetch: async (url, init) => {
+        await gate;
+        return fetch(url, init);
+      },
+    });
+    for (const name of ['A', 'B', 'C', 'D']) void client.track('u', name);
+    const flushed = consumer.flush();
+    release();
+    await expect(flushed).resolves.toBe(true);
+    expect(batchSizes()).toEqual([3, 1]);
+  });
+
   it('clamps maxSize to 1..500', async () => {
     const big = setup({ maxSize: 10_000, maxQueueSize: 2000 });
     for (let i = 0; i < 501; i++) void big.client.track('u', `E${i}`);

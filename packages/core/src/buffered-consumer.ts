@@ -9,7 +9,7 @@ import type {
 import { deliveryError } from './delivery-error.js';
 import { assertEndpoint, ENDPOINT_PATHS, ENDPOINTS, type Endpoint } from './endpoints.js';
 import { CohorlyError } from './errors.js';
-import { MessageQueue } from './message-queue.js';
+import { type Batch, MessageQueue, messageAt } from './message-queue.js';
 import {
   checkMs,
   DEFAULT_REQUEST_TIMEOUT_MS,
@@ -75,6 +75,7 @@ interface DrainResult {
 
 const warnOnce = (error: CohorlyError) => console.warn(`[cohorly] ${error.message}`);
 const noop = () => undefined;
+const RESOLVED: Promise<void> = Promise.resolve();
 
 /**
  * Batches messages per endpoint and delivers them with the Cohorly retry contract: backoff on
@@ -95,13 +96,17 @@ export class BufferedConsumer implements CohorlyConsumer {
   private readonly jitter: () => number;
   private readonly onError: (error: CohorlyError) => void;
 
-  private readonly queues: Record<Endpoint, MessageQueue> = {
-    events: new MessageQueue(),
-    people: new MessageQueue(),
-    alias: new MessageQueue(),
-  };
+  private readonly queues: Record<Endpoint, MessageQueue>;
   private readonly inFlight: EndpointCounts = { events: 0, people: 0, alias: 0 };
   private readonly drains: Partial<Record<Endpoint, Promise<DrainResult>>> = {};
+  /** The running drain of each endpoint as a `Promise<void>`, shared by every `send` that joins it. */
+  private readonly joins: Partial<Record<Endpoint, Promise<void>>> = {};
+  /** Whether the running drain must empty its buffer, or only send the batches that are full. */
+  private readonly drainAll: Record<Endpoint, boolean> = {
+    events: false,
+    people: false,
+    alias: false,
+  };
   private readonly dropped: DropCounts = { overflow: 0, rejected: 0, oversized: 0 };
   private readonly overflowToReport: EndpointCounts = { events: 0, people: 0, alias: 0 };
   private overflowReportScheduled = false;
@@ -140,6 +145,12 @@ export class BufferedConsumer implements CohorlyConsumer {
     this.jitter = options.jitter ?? randomJitter;
     this.onError = options.onError ?? warnOnce;
     this.flushBatchSize = this.maxSize;
+    // Messages are joined in batches of the size they will be sent in.
+    this.queues = {
+      events: new MessageQueue(this.maxSize),
+      people: new MessageQueue(this.maxSize),
+      alias: new MessageQueue(this.maxSize),
+    };
   }
 
   /**
@@ -154,13 +165,13 @@ export class BufferedConsumer implements CohorlyConsumer {
     }
     const queue = this.queues[endpoint];
     queue.push(jsonMessage);
-    this.enforceQueueCap(endpoint);
-    this.startTimer();
+    if (queue.length > this.maxQueueSize) this.enforceQueueCap(endpoint);
+    if (this.timer === undefined) this.startTimer();
     // After close() there is no timer left, so every message is flushed as it comes.
-    if (queue.length >= this.maxSize || this.closing) {
-      return this.drain(endpoint).then(noop);
-    }
-    return Promise.resolve();
+    if (this.closing) return this.joinDrain(endpoint, true);
+    if (queue.length >= this.maxSize) return this.joinDrain(endpoint, false);
+    // One settled promise serves every call: a tight loop allocates nothing per message.
+    return RESOLVED;
   }
 
   /**
@@ -173,7 +184,12 @@ export class BufferedConsumer implements CohorlyConsumer {
     // In order, as the Python SDK does: once one endpoint opens a backoff window, the
     // others skip their turn instead of failing against the same server again.
     const results: DrainResult[] = [];
-    for (const endpoint of ENDPOINTS) results.push(await this.drain(endpoint));
+    for (const endpoint of ENDPOINTS) {
+      // A drain already running was bounded before this call: let it finish, then drain what
+      // is queued now ("runs right after it"; contract 4.3).
+      await this.drains[endpoint];
+      results.push(await this.drain(endpoint, true));
+    }
     const rejected = results.flatMap((result) => result.rejected);
     const [first] = rejected;
     if (first && rejected.length === 1) throw first;
@@ -239,8 +255,14 @@ export class BufferedConsumer implements CohorlyConsumer {
     };
   }
 
-  /** Single-flight: a drain already running for this endpoint is joined, not doubled. */
-  private drain(endpoint: Endpoint): Promise<DrainResult> {
+  /**
+   * Single-flight: a drain already running for this endpoint is joined, not doubled. With
+   * `all`, the drain empties the buffer (a flush, the timer, close); without, it sends only
+   * full batches (a buffer reached `maxSize`) and leaves the rest to fill up, instead of
+   * sending the few messages that arrived during each request as a batch of their own.
+   */
+  private drain(endpoint: Endpoint, all: boolean): Promise<DrainResult> {
+    if (all) this.drainAll[endpoint] = true;
     let running = this.drains[endpoint];
     if (!running) {
       running = this.drainNow(endpoint);
@@ -249,18 +271,36 @@ export class BufferedConsumer implements CohorlyConsumer {
     return running;
   }
 
+  /** {@link drain} as the `Promise<void>` that `send` returns, one per drain, not per call. */
+  private joinDrain(endpoint: Endpoint, all: boolean): Promise<void> {
+    const running = this.drain(endpoint, all);
+    let joined = this.joins[endpoint];
+    if (!joined) {
+      joined = running.then(noop);
+      this.joins[endpoint] = joined;
+    }
+    return joined;
+  }
+
   private async drainNow(endpoint: Endpoint): Promise<DrainResult> {
     // Yield once so that `this.drains[endpoint]` is set before any early return below.
     await undefined;
     const queue = this.queues[endpoint];
     const url = this.apiHost + ENDPOINT_PATHS[endpoint];
     const rejected: CohorlyError[] = [];
+    // Bounded by what was queued when the drain started: messages that keep arriving under
+    // steady traffic go to the next drain, so every drain (and every flush) settles.
+    let budget = queue.length;
     try {
-      while (queue.length > 0) {
+      // /alias sends one object per request anyway: it always drains.
+      while (
+        budget > 0 &&
+        queue.length >= (this.drainAll[endpoint] || endpoint === 'alias' ? 1 : this.flushBatchSize)
+      ) {
         if (this.clock() < this.nextAttemptAt) return { drained: false, rejected };
         // /alias takes exactly one object; the others take a JSON array.
         const batch = queue.take(endpoint === 'alias' ? 1 : this.flushBatchSize);
-        const payload = endpoint === 'alias' ? batch[0]! : `[${batch.join(',')}]`;
+        const payload = endpoint === 'alias' ? messageAt(batch, 0) : batch.parts.join('');
         this.inFlight[endpoint] = batch.length;
         let outcome: HttpOutcome;
         try {
@@ -272,31 +312,38 @@ export class BufferedConsumer implements CohorlyConsumer {
         } finally {
           this.inFlight[endpoint] = 0;
         }
-        if (!this.settle(endpoint, url, batch, outcome, rejected))
-          return { drained: false, rejected };
+        const settled = this.settle(endpoint, url, batch, outcome, rejected);
+        if (settled === 'stop') return { drained: false, rejected };
+        if (settled === 'done') budget -= batch.length;
       }
-      return { drained: true, rejected };
+      return { drained: queue.length === 0, rejected };
     } finally {
       // Cleared in the same turn as the last emptiness check: a send after this point
       // starts a new drain instead of joining one that has already decided it is done.
       this.drains[endpoint] = undefined;
+      this.joins[endpoint] = undefined;
+      this.drainAll[endpoint] = false;
     }
   }
 
-  /** Applies the retry contract to one answer. Returns false when the drain must stop. */
+  /**
+   * Applies the retry contract to one answer: `'done'` when the batch was delivered or
+   * dropped, `'again'` when it is back in the queue to retry at once (413 halving), `'stop'`
+   * when it is back in the queue and a backoff window opened.
+   */
   private settle(
     endpoint: Endpoint,
     url: string,
-    batch: string[],
+    batch: Batch,
     outcome: HttpOutcome,
     rejected: CohorlyError[],
-  ): boolean {
+  ): 'done' | 'again' | 'stop' {
     const queue = this.queues[endpoint];
     if (isOk(outcome)) {
       this.sent += batch.length;
       this.failures = 0;
       this.nextAttemptAt = 0;
-      return true;
+      return 'done';
     }
     const retryable = isRetryable(outcome);
     if (retryable || outcome.status === 401) {
@@ -321,14 +368,14 @@ export class BufferedConsumer implements CohorlyConsumer {
           },
         ),
       );
-      return false;
+      return 'stop';
     }
     if (outcome.status === 413 && batch.length > 1) {
       // Too large for the server: halve the batch (floor 1) and retry at once.
       queue.putBack(batch);
       this.flushBatchSize = Math.max(Math.floor(batch.length / 2), 1);
       this.retries += 1;
-      return true;
+      return 'again';
     }
     const oversized = outcome.status === 413;
     if (oversized) this.dropped.oversized += batch.length;
@@ -339,7 +386,7 @@ export class BufferedConsumer implements CohorlyConsumer {
     const error = deliveryError(url, outcome, what, { retryable: false, messages: batch.length });
     rejected.push(error);
     this.report(error);
-    return true;
+    return 'done';
   }
 
   private enforceQueueCap(endpoint: Endpoint): void {

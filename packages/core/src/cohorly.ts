@@ -11,7 +11,13 @@ import type {
   PropertyValue,
 } from './properties.js';
 import { normalizeApiHost } from './runtime-options.js';
-import { jsonSerializer, type Serializer, serializeMessage } from './serialize.js';
+import {
+  EventFrame,
+  eventJson,
+  jsonSerializer,
+  type Serializer,
+  serializeMessage,
+} from './serialize.js';
 import { LIB_NAME, LIB_VERSION } from './version.js';
 
 /** Options of {@link Cohorly}. */
@@ -52,6 +58,7 @@ export class Cohorly<Events extends EventCatalog<Events> = AnyEvents> {
   readonly consumer: CohorlyConsumer;
   private readonly token: string;
   private readonly serializer: Serializer;
+  private readonly frame: EventFrame;
 
   constructor(token: string, options: CohorlyOptions = {}) {
     if (typeof token !== 'string' || token === '') {
@@ -61,6 +68,7 @@ export class Cohorly<Events extends EventCatalog<Events> = AnyEvents> {
     this.consumer =
       options.consumer ?? new Consumer({ apiHost: normalizeApiHost(options.apiHost, 'Cohorly') });
     this.serializer = options.serializer ?? jsonSerializer;
+    this.frame = new EventFrame(token, LIB_NAME, LIB_VERSION);
   }
 
   /**
@@ -216,13 +224,19 @@ export class Cohorly<Events extends EventCatalog<Events> = AnyEvents> {
       );
     }
     if (properties !== undefined) checkProps(properties, caller);
+    const insertId = newInsertId();
+    const stampedTime = time ?? Date.now();
+    if (meta === undefined && this.serializer === jsonSerializer) {
+      const json = eventJson(this.frame, event, distinctId, stampedTime, insertId, properties);
+      if (json !== undefined) return this.consumer.send('events', json);
+    }
     const message = {
       event,
       properties: {
         token: this.token,
         distinct_id: distinctId,
-        time: Date.now(),
-        $insert_id: newInsertId(),
+        time: stampedTime,
+        $insert_id: insertId,
         $lib: LIB_NAME,
         $lib_version: LIB_VERSION,
         ...properties,

@@ -20,5 +20,12 @@ export { DEFAULT_API_HOST } from './runtime-options.js';
 export type { FetchLike, TransportOptions } from './runtime-options.js';
 export { jsonSerializer } from './serialize.js';
 export type { Serializer } from './serialize.js';
-export type { AnyEvents, EventArgs, EventCatalog, Meta, Properties, PropertyValue } from './properties.js';
+export type {
+  AnyEvents,
+  EventArgs,
+  EventCatalog,
+  Meta,
+  Properties,
+  PropertyValue,
+} from './properties.js';
 export { LIB_VERSION } from './version.js';

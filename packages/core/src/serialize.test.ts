@@ -1,0 +1,117 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { EventFrame, eventJson, jsonSerializer, serializeMessage } from './serialize.js';
+
+const ID = '0123456789abcdef0123456789abcdef';
+
+/** The general path: the merged message object through the default serializer. */
+function general(
+  token: string,
+  event: string,
+  distinctId: string,
+  time: number,
+  properties: Record<string, unknown> | undefined,
+): string {
+  const message = {
+    event,
+    properties: {
+      token,
+      distinct_id: distinctId,
+      time,
+      $insert_id: ID,
+      $lib: 'node',
+      $lib_version: '1.2.3',
+      ...properties,
+    },
+  };
+  return serializeMessage(message, jsonSerializer, 'test');
+}
+
+function fast(
+  token: string,
+  event: string,
+  distinctId: string,
+  time: number,
+  properties: Record<string, unknown> | undefined,
+): string | undefined {
+  return eventJson(new EventFrame(token, 'node', '1.2.3'), event, distinctId, time, ID, properties);
+}
+
+describe('eventJson', () => {
+  it('writes the same bytes as the general path', () => {
+    const cases: [string, string, string, Record<string, unknown> | undefined][] = [
+      ['T', 'Signed Up', 'u1', { plan: 'pro', n: 1.5, ok: true, none: null }],
+      ['T', 'E', 'u1', undefined],
+      ['T', 'E', 'u1', {}],
+      ['T', 'E', 'u1', { skipped: undefined, f: () => 1, kept: 'yes' }],
+      ['T', 'E', 'u1', { nested: { a: [1, null, { b: 'c' }] }, when: new Date(0) }],
+      ['T', 'E', 'u1', { nan: Number.NaN, inf: Number.POSITIVE_INFINITY, negZero: -0 }],
+      ['Tø', 'Zoë 😀', 'ü\u007f', { name: 'Zoë 😀 "q" \\ \n', lone: '\ud800' }],
+      ['T', 'E', 'u1', JSON.parse('{"__proto__":{"x":1},"constructor":{"prototype":2}}')],
+    ];
+    for (const [token, event, id, properties] of cases) {
+      const written = fast(token, event, id, 1764220000123, properties);
+      expect(written).toBeDefined();
+      expect(written).toBe(general(token, event, id, 1764220000123, properties));
+    }
+  });
+
+  it('leaves to the general path whatever it could write differently', () => {
+    for (const key of ['token', 'distinct_id', 'time', '$insert_id', '$lib', '$lib_version']) {
+      expect(fast('T', 'E', 'u', 1, { a: 1, [key]: 'mine' })).toBeUndefined();
+    }
+    // Array-index keys come first in any object, before the stamped properties.
+    expect(fast('T', 'E', 'u', 1, { 0: 'a', b: 1 })).toBeUndefined();
+    expect(
+      fast('T', 'E', 'u', 1, new Date(0) as unknown as Record<string, unknown>),
+    ).toBeUndefined();
+    expect(fast('T', 'E', 'u', 1, { toJSON: () => ({ a: 1 }) })).toBeUndefined();
+    expect(fast('T', 'E', 'u', 1, { big: 1n })).toBeUndefined();
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    expect(fast('T', 'E', 'u', 1, circular)).toBeUndefined();
+  });
+
+  it('agrees with the general path on any properties it takes', () => {
+    const value = fc.letrec((tie) => ({
+      leaf: fc.oneof(
+        fc.string({ unit: 'binary', maxLength: 20 }),
+        fc.double(),
+        fc.integer(),
+        fc.boolean(),
+        fc.constant(null),
+        fc.constant(undefined),
+        fc.date({ noInvalidDate: true }),
+      ),
+      node: fc.oneof(
+        { depthSize: 'small', maxDepth: 3 },
+        tie('leaf'),
+        fc.array(tie('node'), { maxLength: 3 }),
+        fc.dictionary(fc.string({ unit: 'binary', maxLength: 6 }), tie('node'), { maxKeys: 3 }),
+      ),
+    }));
+    const key = fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 8 }),
+      fc.constantFrom('time', '$insert_id', 'token', '7', '__proto__'),
+    );
+    let taken = 0;
+    fc.assert(
+      fc.property(
+        fc.string({ unit: 'binary', minLength: 1, maxLength: 8 }),
+        fc.string({ unit: 'binary', minLength: 1, maxLength: 8 }),
+        fc.string({ unit: 'binary', minLength: 1, maxLength: 8 }),
+        fc.dictionary(key, value.node, { maxKeys: 6 }),
+        (token, event, distinctId, properties) => {
+          const written = fast(token, event, distinctId, 1764220000123, properties);
+          if (written === undefined) return;
+          taken += 1;
+          expect(written).toBe(general(token, event, distinctId, 1764220000123, properties));
+          expect(written).toMatch(/^[\x20-\x7e]*$/);
+        },
+      ),
+      { numRuns: 500, seed: 20261127 },
+    );
+    // Many inputs take the fast path: the property is not vacuous.
+    expect(taken).toBeGreaterThan(100);
+  });
+});
