@@ -153,6 +153,27 @@ describe('FlushCoalescer', () => {
     expect(flush).toHaveBeenCalledTimes(2);
   });
 
+  it('resolves now() once its flush is done, even while later callers keep flushes coming', async () => {
+    const { flush, finish } = controlledFlush();
+    const coalescer = new FlushCoalescer(flush);
+    void coalescer.now();
+    let resolved = false;
+    const mine = coalescer.now().then(() => {
+      resolved = true;
+    });
+
+    // Steady traffic: someone asks again during each flush, so the loop never ends.
+    await finish();
+    void coalescer.now();
+    await finish();
+
+    // The flush that started after `mine` was asked for is done; a third one is running.
+    expect(flush).toHaveBeenCalledTimes(3);
+    expect(resolved).toBe(true);
+    await mine;
+    await finish();
+  });
+
   it('never rejects: a failed flush goes to onError, and the next flush still runs', async () => {
     const { flush, finish } = controlledFlush();
     const onError = vi.fn();

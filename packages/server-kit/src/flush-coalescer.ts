@@ -32,6 +32,8 @@ export class FlushCoalescer {
   private firstRequestAt = 0;
   private running: Promise<void> | undefined;
   private rerun = false;
+  /** Callers of `now()` waiting for the next flush to start and finish. */
+  private waiting: (() => void)[] = [];
 
   constructor(
     private readonly flush: () => Promise<unknown>,
@@ -62,12 +64,12 @@ export class FlushCoalescer {
   now(): Promise<void> {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.running) {
-      this.rerun = true;
-      return this.running;
-    }
-    this.running = this.loop();
-    return this.running;
+    // Settles with the next flush to run, not with the whole loop: while callers keep asking,
+    // the loop keeps running, and each of them must not wait for the traffic to stop.
+    const done = new Promise<void>((resolve) => this.waiting.push(resolve));
+    if (this.running) this.rerun = true;
+    else this.running = this.loop();
+    return done;
   }
 
   /** True while a flush is waiting for its debounce or in flight. */
@@ -78,6 +80,8 @@ export class FlushCoalescer {
   private async loop(): Promise<void> {
     do {
       this.rerun = false;
+      const waiting = this.waiting;
+      this.waiting = [];
       try {
         // Wrapped so that a flush throwing synchronously still makes this function yield:
         // finishing synchronously would clear `running` before `now()` sets it, leaving a
@@ -86,6 +90,7 @@ export class FlushCoalescer {
       } catch (error) {
         if (this.options.onError) reportError(this.options.onError, error);
       }
+      for (const resolve of waiting) resolve();
     } while (this.rerun);
     // Cleared in the same turn as the last `rerun` check, so no request falls in between.
     this.running = undefined;
