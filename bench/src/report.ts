@@ -1,0 +1,210 @@
+import type { ScenarioName, SdkName } from './adapters/types.js';
+import type { RunResult } from './runner.js';
+
+/** The peers Cohorly is compared with (the baselines `raw` and `none` are not peers). */
+export const PEERS: readonly SdkName[] = ['posthog', 'segment', 'mixpanel'];
+
+/** The runs of one SDK in one scenario, reduced to medians (losses to their worst run). */
+export interface Summary {
+  scenario: ScenarioName;
+  sdk: SdkName;
+  runs: number;
+  failedRuns: number;
+  eventsPerSec: number;
+  cpuUsPerEvent: number;
+  peakRssMb: number;
+  startRssMb: number;
+  deliveryMs: number;
+  requests: number;
+  /** Worst run. */
+  lost: number;
+  /** Worst run. */
+  duplicates: number;
+  /** Runs whose child did not exit by itself. */
+  stuckRuns: number;
+  exitMs: number;
+  requestsPerSec: number;
+  /** express: the app's CPU per request served. */
+  cpuUsPerRequest: number;
+}
+
+/** One target of the issue, with the measured ratio. */
+export interface TargetCheck {
+  target: string;
+  measured: string;
+  met: boolean;
+}
+
+/** The median of the finite numbers in `values`; NaN when there are none. */
+export function median(values: readonly number[]): number {
+  const finite = values.filter(Number.isFinite).sort((a, b) => a - b);
+  if (finite.length === 0) return Number.NaN;
+  const mid = finite.length >> 1;
+  return finite.length % 2 ? finite[mid]! : (finite[mid - 1]! + finite[mid]!) / 2;
+}
+
+/** Summaries in the order the scenarios and SDKs first appear in `results`. */
+export function summarize(results: readonly RunResult[]): Summary[] {
+  const groups = new Map<string, RunResult[]>();
+  for (const result of results) {
+    const key = `${result.scenario}/${result.sdk}`;
+    groups.set(key, [...(groups.get(key) ?? []), result]);
+  }
+  return [...groups.values()].map((runs) => {
+    const ok = runs.filter((r) => !r.failure);
+    const med = (pick: (r: RunResult) => number | undefined) =>
+      median(ok.map((r) => pick(r) ?? Number.NaN));
+    return {
+      scenario: runs[0]!.scenario,
+      sdk: runs[0]!.sdk,
+      runs: runs.length,
+      failedRuns: runs.length - ok.length,
+      eventsPerSec: med((r) => r.eventsPerSec),
+      cpuUsPerEvent: med((r) => r.cpuUsPerEvent),
+      peakRssMb: med((r) => r.peakRssMb),
+      startRssMb: med((r) => r.startRssMb),
+      deliveryMs: med((r) => r.deliveryMs),
+      requests: med((r) => r.requests),
+      lost: Math.max(...runs.map((r) => r.lost)),
+      duplicates: Math.max(...runs.map((r) => r.duplicates)),
+      stuckRuns: runs.filter((r) => !r.exitedByItself).length,
+      exitMs: med((r) => r.exitMs),
+      requestsPerSec: med((r) => r.requestsPerSec),
+      cpuUsPerRequest: med((r) => r.cpuUsPerRequest),
+    };
+  });
+}
+
+const fmt = (value: number, digits = 0) =>
+  Number.isFinite(value)
+    ? value.toLocaleString('en-US', {
+        maximumFractionDigits: digits,
+        minimumFractionDigits: digits,
+      })
+    : '-';
+
+/** A plain-text table of the summaries, one row per scenario and SDK. */
+export function formatTable(summaries: readonly Summary[]): string {
+  const header = [
+    'scenario',
+    'sdk',
+    'events/s',
+    'cpu us/ev',
+    'peak RSS MB',
+    'delivery ms',
+    'requests',
+    'lost(max)',
+    'dup(max)',
+    'exits',
+    'req/s',
+    'app cpu us/req',
+  ];
+  const rows = summaries.map((s) => [
+    s.scenario,
+    s.sdk,
+    s.scenario === 'express' ? '-' : fmt(s.eventsPerSec),
+    fmt(s.cpuUsPerEvent, 2),
+    fmt(s.peakRssMb, 1),
+    s.scenario === 'express' ? '-' : fmt(s.deliveryMs),
+    fmt(s.requests),
+    String(s.lost),
+    String(s.duplicates),
+    s.stuckRuns === 0 ? `yes ${fmt(s.exitMs)}ms` : `NO (${s.stuckRuns}/${s.runs})`,
+    s.scenario === 'express' ? fmt(s.requestsPerSec) : '-',
+    s.scenario === 'express' ? fmt(s.cpuUsPerRequest, 1) : '-',
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+/** Checks the issue's targets against the summaries. */
+export function checkTargets(summaries: readonly Summary[]): TargetCheck[] {
+  const find = (scenario: ScenarioName, sdk: SdkName) =>
+    summaries.find((s) => s.scenario === scenario && s.sdk === sdk);
+  const peers = (scenario: ScenarioName) =>
+    summaries.filter((s) => s.scenario === scenario && PEERS.includes(s.sdk));
+  const checks: TargetCheck[] = [];
+  const ratio = (a: number, b: number) => a / b;
+  for (const scenario of ['burst', 'backfill'] as const) {
+    const cohorly = find(scenario, 'cohorly');
+    const others = peers(scenario);
+    if (!cohorly || others.length === 0) continue;
+    const bestEps = Math.max(...others.map((s) => s.eventsPerSec));
+    const bestCpu = Math.min(...others.map((s) => s.cpuUsPerEvent));
+    const bestRss = Math.min(...others.map((s) => s.peakRssMb));
+    const name = (value: number, pick: (s: Summary) => number) =>
+      others.find((s) => pick(s) === value)?.sdk ?? '?';
+    const eps = ratio(cohorly.eventsPerSec, bestEps);
+    checks.push({
+      target: `${scenario}: events/s >= 2.5x the best peer (${name(bestEps, (s) => s.eventsPerSec)})`,
+      measured: `${fmt(eps, 2)}x`,
+      met: eps >= 2.5,
+    });
+    const cpu = ratio(cohorly.cpuUsPerEvent, bestCpu);
+    checks.push({
+      target: `${scenario}: CPU/event <= 0.3x the best peer (${name(bestCpu, (s) => s.cpuUsPerEvent)})`,
+      measured: `${fmt(cpu, 2)}x`,
+      met: cpu <= 0.3,
+    });
+    const rss = ratio(cohorly.peakRssMb, bestRss);
+    checks.push({
+      target: `${scenario}: peak RSS <= 0.6x the best peer (${name(bestRss, (s) => s.peakRssMb)})`,
+      measured: `${fmt(rss, 2)}x`,
+      met: rss <= 0.6,
+    });
+    const raw = find(scenario, 'raw');
+    if (raw) {
+      const slower = ratio(raw.eventsPerSec, cohorly.eventsPerSec);
+      checks.push({
+        target: `${scenario}: within 1.5x of the raw baseline (raw events/s / cohorly events/s)`,
+        measured: `${fmt(slower, 2)}x`,
+        met: slower <= 1.5,
+      });
+      const cpuVsRaw = ratio(cohorly.cpuUsPerEvent, raw.cpuUsPerEvent);
+      checks.push({
+        target: `${scenario}: within 1.5x of the raw baseline (cohorly CPU/event / raw CPU/event)`,
+        measured: `${fmt(cpuVsRaw, 2)}x`,
+        met: cpuVsRaw <= 1.5,
+      });
+    }
+  }
+  for (const s of summaries.filter((x) => x.sdk === 'cohorly')) {
+    checks.push({
+      target: `${s.scenario}: cohorly loses 0 and duplicates 0 (worst of ${s.runs} runs)`,
+      measured: `lost ${s.lost}, duplicates ${s.duplicates}`,
+      met: s.lost === 0 && s.duplicates === 0 && s.failedRuns === 0,
+    });
+    checks.push({
+      target: `${s.scenario}: cohorly's process exits by itself after close`,
+      measured: s.stuckRuns === 0 ? `all ${s.runs} runs` : `${s.stuckRuns} of ${s.runs} runs stuck`,
+      met: s.stuckRuns === 0,
+    });
+  }
+  const bare = find('express', 'none');
+  const cohorlyExpress = find('express', 'cohorly');
+  if (bare && cohorlyExpress) {
+    const kept = ratio(cohorlyExpress.requestsPerSec, bare.requestsPerSec);
+    checks.push({
+      target: 'express: keeps >= 95% of bare Express req/s',
+      measured: `${fmt(kept * 100, 1)}%`,
+      met: kept >= 0.95,
+    });
+    // The same question asked of CPU time, which a shared machine disturbs far less.
+    const cost = ratio(bare.cpuUsPerRequest, cohorlyExpress.cpuUsPerRequest);
+    checks.push({
+      target: 'express: keeps >= 95% of bare Express (bare CPU/request / cohorly CPU/request)',
+      measured: `${fmt(cost * 100, 1)}%`,
+      met: cost >= 0.95,
+    });
+  }
+  return checks;
+}
+
+/** The target checks as text, one per line. */
+export function formatTargets(checks: readonly TargetCheck[]): string {
+  return checks
+    .map((c) => `${c.met ? 'met    ' : 'NOT MET'}  ${c.target}: ${c.measured}`)
+    .join('\n');
+}
