@@ -3,46 +3,14 @@
 // cap arrives exactly once (by $insert_id), and every drop is counted and reported. The
 // client is handed in with an injected clock, so backoff windows pass without sleeping.
 import { BufferedConsumer, Cohorly, type CohorlyError } from '@cohorly/core';
-import { type FaultStep, startTestServer, type TestServer } from '@cohorly/testing';
+import { contractFaults, startTestServer, type TestServer } from '@cohorly/testing';
 import express from 'express';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type Served, serve, TOKEN } from '../test/harness.js';
 import { type CohorlyMiddleware, cohorly } from './index.js';
 
-interface Fault {
-  fault: string;
-  step: FaultStep;
-  /** What the client does with the batch that met the fault. */
-  outcome: 'retried' | 'rejected' | 'halved';
-  /** The backoff the fault opens, for those that are retried. */
-  backoffMs?: number;
-}
-
 // Hanging answers end with the client's request timeout, the one real wait of this file.
 const HANG_TIMEOUT_MS = 1_000;
-
-const FAULTS: Fault[] = [
-  {
-    fault: '429 with Retry-After: 7',
-    step: { status: 429, headers: { 'Retry-After': '7' } },
-    outcome: 'retried',
-    backoffMs: 7_000,
-  },
-  { fault: '429 without Retry-After', step: { status: 429 }, outcome: 'retried', backoffMs: 2_000 },
-  { fault: '500', step: { status: 500 }, outcome: 'retried', backoffMs: 2_000 },
-  { fault: '502', step: { status: 502 }, outcome: 'retried', backoffMs: 2_000 },
-  { fault: '503', step: { status: 503 }, outcome: 'retried', backoffMs: 2_000 },
-  { fault: '401', step: { status: 401 }, outcome: 'retried', backoffMs: 600_000 },
-  { fault: 'a connection reset', step: { drop: true }, outcome: 'retried', backoffMs: 2_000 },
-  {
-    fault: 'an answer that hangs past the request timeout',
-    step: { delayMs: 60_000, store: false },
-    outcome: 'retried',
-    backoffMs: 2_000,
-  },
-  { fault: '400', step: { status: 400 }, outcome: 'rejected' },
-  { fault: '413 on a batch of several', step: { status: 413 }, outcome: 'halved' },
-];
 
 interface SentEvent {
   event: string;
@@ -128,7 +96,7 @@ async function start(options: { maxSize: number; maxQueueSize?: number; timeoutM
   return { analytics, consumer, time, errors, visit, reported, deliver };
 }
 
-describe.each(FAULTS)('cohorly() after $fault', ({ step, outcome, backoffMs }) => {
+describe.each(contractFaults)('cohorly() after $fault', ({ step, outcome, backoffMs }) => {
   it('answers as usual, then delivers every event once, or drops, counts and reports it', async () => {
     const { analytics, consumer, time, errors, visit, reported, deliver } = await start({
       maxSize: 4,

@@ -4,44 +4,12 @@
 // request scope, as in scripts and jobs; the request scope (after()) is exercised by the
 // example app's tests. Time is fake (Date and timers), so backoff windows pass at once.
 import { BufferedConsumer, Cohorly, type CohorlyError } from '@cohorly/core';
-import { type FaultStep, startTestServer, type TestServer } from '@cohorly/testing';
+import { contractFaults, startTestServer, type TestServer } from '@cohorly/testing';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CohorlyServer } from './cohorly-server.js';
 import { createCohorlyServer } from './create-cohorly-server.js';
 
-interface Fault {
-  fault: string;
-  step: FaultStep;
-  /** What the client does with the batch that met the fault. */
-  outcome: 'retried' | 'rejected' | 'halved';
-  /** The backoff the fault opens, for those that are retried. */
-  backoffMs?: number;
-}
-
 const REQUEST_TIMEOUT_MS = 3_000;
-
-const FAULTS: Fault[] = [
-  {
-    fault: '429 with Retry-After: 7',
-    step: { status: 429, headers: { 'Retry-After': '7' } },
-    outcome: 'retried',
-    backoffMs: 7_000,
-  },
-  { fault: '429 without Retry-After', step: { status: 429 }, outcome: 'retried', backoffMs: 2_000 },
-  { fault: '500', step: { status: 500 }, outcome: 'retried', backoffMs: 2_000 },
-  { fault: '502', step: { status: 502 }, outcome: 'retried', backoffMs: 2_000 },
-  { fault: '503', step: { status: 503 }, outcome: 'retried', backoffMs: 2_000 },
-  { fault: '401', step: { status: 401 }, outcome: 'retried', backoffMs: 600_000 },
-  { fault: 'a connection reset', step: { drop: true }, outcome: 'retried', backoffMs: 2_000 },
-  {
-    fault: 'an answer that hangs past the request timeout',
-    step: { delayMs: 60_000, store: false },
-    outcome: 'retried',
-    backoffMs: 2_000,
-  },
-  { fault: '400', step: { status: 400 }, outcome: 'rejected' },
-  { fault: '413 on a batch of several', step: { status: 413 }, outcome: 'halved' },
-];
 
 interface SentEvent {
   event: string;
@@ -119,7 +87,7 @@ function start(options: {
   return { cohorly, consumer, errors, reported, queued };
 }
 
-describe.each(FAULTS)('trackServer() after $fault', ({ step, outcome, backoffMs }) => {
+describe.each(contractFaults)('trackServer() after $fault', ({ step, outcome, backoffMs }) => {
   it('never rejects, then delivers every event once, or drops, counts and reports it', async () => {
     const { cohorly, consumer, errors, reported, queued } = start({ maxSize: 4 });
     cohorlyServer.faults.next('/track', step);

@@ -12,6 +12,8 @@ export type { RecordedRequest } from './request-handler.js';
 export type { TestServer, TestServerOptions } from './test-server.js';
 export type { AliasRecord } from './cohorly-backend.js';
 export type { EventFilter, EventQuery, QueryableEvent } from './event-query.js';
+export { contractFaults } from './contract-faults.js';
+export type { ContractFault } from './contract-faults.js';
 export type { EventListener, StoredEvent } from './event-store.js';
 export type { EventView, EventsSnapshot } from './event-views.js';
 export type { WaitForEventsOptions } from './event-waiters.js';
