@@ -1,19 +1,10 @@
-import { cpSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { cpSync, mkdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isStale } from '../../scripts/stale-build.mjs';
 
 const appDir = fileURLToPath(new URL('.', import.meta.url));
-
-function newest(dir: string, keep: (name: string) => boolean): number {
-  let time = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) time = Math.max(time, newest(path, keep));
-    else if (keep(entry.name)) time = Math.max(time, statSync(path).mtimeMs);
-  }
-  return time;
-}
 
 /**
  * Lays out the built `@cohorly/nestjs` the way an install from the registry would, next to
@@ -27,17 +18,7 @@ export default function setup(): void {
     createRequire(import.meta.url).resolve('@cohorly/nestjs/package.json'),
   );
   const built = join(packageDir, 'dist');
-  const sources = newest(
-    join(packageDir, 'src'),
-    (name) => name.endsWith('.ts') && !name.endsWith('.test.ts'),
-  );
-  let builtAt = 0;
-  try {
-    builtAt = statSync(join(built, 'index.cjs')).mtimeMs;
-  } catch {
-    // Not built: reported below.
-  }
-  if (builtAt < sources) {
+  if (isStale([join(built, 'index.cjs')], join(packageDir, 'src'))) {
     throw new Error(
       `@cohorly/nestjs is not built, or older than its sources: run \`pnpm --filter @cohorly/nestjs build\` (pnpm test builds it first)`,
     );

@@ -1,27 +1,17 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { isStale } from '../../scripts/stale-build.mjs';
 import { PUBLIC_PACKAGES } from './test/support/workspace.js';
 
-function newestSource(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestSource(path));
-    else if (/\.tsx?$/.test(entry.name) && !/\.test(-d)?\.tsx?$/.test(entry.name)) {
-      newest = Math.max(newest, statSync(path).mtimeMs);
-    }
-  }
-  return newest;
-}
-
-function oldestBuilt(dir: string): number {
+/** Every built file of a package: its JavaScript and its declarations. */
+function builtFiles(dir: string): string[] {
   const dist = join(dir, 'dist');
-  if (!existsSync(dist)) return 0;
-  const files = readdirSync(dist).filter((name) => /\.(c?js|d\.c?ts)$/.test(name));
-  if (files.length === 0) return 0;
-  return Math.min(...files.map((name) => statSync(join(dist, name)).mtimeMs));
+  if (!existsSync(dist)) return [];
+  return readdirSync(dist)
+    .filter((name) => /\.(c?js|d\.c?ts)$/.test(name))
+    .map((name) => join(dist, name));
 }
 
 /**
@@ -33,7 +23,7 @@ function oldestBuilt(dir: string): number {
 export default function setup(): void {
   const tsup = createRequire(import.meta.url).resolve('tsup/dist/cli-default.js');
   for (const pkg of PUBLIC_PACKAGES) {
-    if (oldestBuilt(pkg.dir) >= newestSource(join(pkg.dir, 'src'))) continue;
+    if (!isStale(builtFiles(pkg.dir), join(pkg.dir, 'src'))) continue;
     execFileSync(process.execPath, [tsup], { cwd: pkg.dir, stdio: 'inherit' });
   }
 }
