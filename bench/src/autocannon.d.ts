@@ -18,6 +18,8 @@ declare module 'autocannon' {
   interface Options {
     url: string;
     duration?: number;
+    headers?: Record<string, string>;
+    overallRate?: number;
     connections?: number;
   }
   function autocannon(options: Options): Promise<Result>;

@@ -1,9 +1,11 @@
 import { once } from 'node:events';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createAdapter } from './adapters/index.js';
-import type { Adapter } from './adapters/types.js';
+import { type Adapter, CLOSE_TIMEOUT_MS, isExampleAppScenario } from './adapters/types.js';
+import { EXAMPLE_HEADERS, EXAMPLE_PATH, type ExampleApp, loadExampleApp } from './example-app.js';
 import { type ChildMessage, type ChildResult, type ChildSpec, epochNow } from './protocol.js';
 
 /** The period of the outage scenario's tracking loop. */
@@ -120,14 +122,73 @@ async function express(
   };
 }
 
+/**
+ * `apps/express-example`, with its own Cohorly middleware (sdk `cohorly`) or without any
+ * (`none`), until the parent writes `stop`. The SDK is inside the app: `track` is the app's
+ * own `GET /products` handler, `close` its middleware's `close()`.
+ */
+async function exampleApp(
+  example: ExampleApp,
+  spec: ChildSpec,
+  stop: Promise<void>,
+): Promise<{ adapter: Adapter; run: () => Promise<Window & { stopServer: () => void }> }> {
+  const bare = spec.sdk === 'none';
+  const analytics = bare
+    ? undefined
+    : example.createAnalytics({ token: 'bench-token', apiHost: spec.sinkUrl });
+  const app = example.createApp({ analytics, exportRowDelayMs: 0 });
+  let undelivered = 0;
+  const adapter: Adapter = {
+    track: () => undefined,
+    trackAwaited: () => Promise.resolve(),
+    close: async () => {
+      if (!analytics) return;
+      undelivered = (await analytics.close({ timeoutMs: CLOSE_TIMEOUT_MS })).undelivered;
+    },
+    errors: () => undelivered,
+  };
+  const run = async () => {
+    let served = 0;
+    const server = createServer((req, res) => {
+      if (req.url === EXAMPLE_PATH) served += 1;
+      app(req, res);
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const t0 = epochNow();
+    const cpu = process.cpuUsage();
+    const { port } = server.address() as AddressInfo;
+    emit({ type: 'listening', port, path: EXAMPLE_PATH, headers: EXAMPLE_HEADERS });
+    await stop;
+    return {
+      tracked: bare ? 0 : served,
+      served,
+      t0,
+      trackedAt: epochNow(),
+      trackCpu: process.cpuUsage(cpu),
+      stopServer: () => {
+        server.close();
+        server.closeAllConnections();
+      },
+    };
+  };
+  return { adapter, run };
+}
+
 async function main(): Promise<void> {
   const spec = JSON.parse(process.argv[2] ?? '') as ChildSpec;
   const stop = parentStop();
-  const adapter = await createAdapter(spec.sdk, {
-    sinkUrl: spec.sinkUrl,
-    scenario: spec.scenario,
-    queueCap: spec.queueCap,
-  });
+  // The example app is loaded before the measurement starts, like an SDK.
+  const example = isExampleAppScenario(spec.scenario)
+    ? await exampleApp(await loadExampleApp(), spec, stop)
+    : undefined;
+  const adapter =
+    example?.adapter ??
+    (await createAdapter(spec.sdk, {
+      sinkUrl: spec.sinkUrl,
+      scenario: spec.scenario,
+      queueCap: spec.queueCap,
+    }));
   // Loaded before the measurement starts, like the SDK itself.
   const createApp = spec.scenario === 'express' ? (await import('express')).default : undefined;
   const startRss = process.memoryUsage().rss;
@@ -137,6 +198,7 @@ async function main(): Promise<void> {
   if (spec.scenario === 'burst') window = burst(adapter, spec);
   else if (spec.scenario === 'backfill') window = await backfill(adapter, spec);
   else if (spec.scenario === 'outage') window = await outage(adapter, spec);
+  else if (example) ({ stopServer, ...window } = await example.run());
   else ({ stopServer, ...window } = await express(adapter, createApp!, spec.sdk === 'none', stop));
   await adapter.close();
   const closedAt = epochNow();

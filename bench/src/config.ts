@@ -1,22 +1,25 @@
 import type { ScenarioName, SdkName } from './adapters/types.js';
 import type { BenchConfig } from './runner.js';
 
-const SDKS: SdkName[] = ['cohorly', 'posthog', 'segment', 'mixpanel'];
+const SDKS: SdkName[] = ['cohorly', 'cohorly-node', 'posthog', 'segment', 'mixpanel'];
 
 /** The full benchmark that `pnpm bench` runs (about 8 minutes on 2 cores). */
 export const FULL_CONFIG: BenchConfig = {
   runs: 3,
-  scenarios: ['burst', 'backfill', 'outage', 'express'],
+  scenarios: ['burst', 'backfill', 'outage', 'express', 'express-app', 'express-app-paced'],
   sdks: {
     burst: [...SDKS, 'raw'],
     backfill: [...SDKS, 'raw'],
     outage: SDKS,
     express: [...SDKS, 'none'],
+    // The example app with its own middleware, and without Cohorly.
+    'express-app': ['cohorly', 'none'],
+    'express-app-paced': ['cohorly', 'none'],
   },
   burstEvents: 100_000,
   backfillEvents: 100_000,
   outage: { events: 20_000, trackMs: 4_000, outageMs: 5_000 },
-  express: { seconds: 5, connections: 10 },
+  express: { seconds: 5, connections: 10, pacedRate: 2_000 },
   exitBoundMs: 5_000,
   runTimeoutMs: 180_000,
 };

@@ -2,15 +2,18 @@ import autocannon from 'autocannon';
 
 /**
  * The load generator, in its own process so that it does not share an event loop with the
- * app it measures: `node load.js <url> <seconds> <connections>` prints autocannon's
- * figures as one JSON line.
+ * app it measures: `node load.js <url> <seconds> <connections> [headers-json] [rate]`
+ * prints autocannon's figures as one JSON line. A `rate` above 0 paces the whole load at
+ * that many requests per second; otherwise it is as fast as the app answers.
  */
 async function main(): Promise<void> {
-  const [url, seconds, connections] = process.argv.slice(2);
+  const [url, seconds, connections, headers, rate] = process.argv.slice(2);
   const result = await autocannon({
     url: url!,
     duration: Number(seconds),
     connections: Number(connections),
+    headers: headers ? (JSON.parse(headers) as Record<string, string>) : {},
+    ...(Number(rate) > 0 ? { overallRate: Number(rate) } : {}),
   });
   const summary = {
     requestsPerSec: result.requests.average,

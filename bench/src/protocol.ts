@@ -43,7 +43,14 @@ export interface ChildResult {
 /** Lines a child prints on stdout, one JSON object each. */
 export type ChildMessage =
   | { type: 'started'; t0: number }
-  | { type: 'listening'; port: number }
+  | {
+      type: 'listening';
+      port: number;
+      /** The path to load; `/` when absent. */
+      path?: string;
+      /** Headers every request carries. */
+      headers?: Record<string, string>;
+    }
   | ChildResult;
 
 /** High-resolution epoch milliseconds, comparable across processes on one machine. */

@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { isServerScenario } from './adapters/types.js';
 import { configFromEnv } from './config.js';
 import { checkTargets, formatTable, formatTargets, summarize } from './report.js';
 import { killChildren, runBench } from './runner.js';
@@ -27,7 +28,7 @@ async function main(): Promise<void> {
     const results = await runBench(sink, config, (r) => {
       const figures = r.failure
         ? `FAILED: ${r.failure.slice(0, 300)}`
-        : r.scenario === 'express'
+        : isServerScenario(r.scenario)
           ? `${Math.round(r.requestsPerSec ?? 0)} req/s, ${(r.cpuUsPerRequest ?? 0).toFixed(0)} us CPU/req, tracked ${r.tracked}, lost ${r.lost}`
           : `${Math.round(r.eventsPerSec)} ev/s, ${r.cpuUsPerEvent.toFixed(2)} us/ev, ${r.peakRssMb.toFixed(0)} MB, lost ${r.lost}, dup ${r.duplicates}`;
       process.stdout.write(`  ${r.scenario} #${r.run + 1} ${r.sdk.padEnd(8)} ${figures}\n`);

@@ -7,26 +7,29 @@ import { type Sink, startSink } from './sink.js';
 // sink, autocannon): it proves the counting, never the speed. No assertion here is on time.
 const TINY: BenchConfig = {
   runs: 1,
-  scenarios: ['burst', 'backfill', 'outage', 'express'],
+  scenarios: ['burst', 'backfill', 'outage', 'express', 'express-app', 'express-app-paced'],
   sdks: {
     burst: ['cohorly', 'posthog', 'segment', 'mixpanel', 'raw'],
     backfill: ['cohorly', 'posthog', 'segment', 'mixpanel', 'raw'],
     outage: ['cohorly', 'posthog', 'segment', 'mixpanel'],
     // The peers' `track` is the one the outage runs already use.
     express: ['cohorly', 'none'],
+    'express-app': ['cohorly', 'none'],
+    'express-app-paced': ['cohorly', 'none'],
   },
   burstEvents: 200,
   // Enough for the batching SDKs to fill a batch of 500 while awaited.
   backfillEvents: 1_100,
   // The outage outlasts the tracking with a margin, so that a loaded machine still meets it.
   outage: { events: 200, trackMs: 200, outageMs: 1_000 },
-  express: { seconds: 1, connections: 2 },
+  express: { seconds: 1, connections: 2, pacedRate: 200 },
   exitBoundMs: 5_000,
   runTimeoutMs: 30_000,
 };
 
 const FORMAT: Record<SdkName, string | undefined> = {
   cohorly: 'cohorly',
+  'cohorly-node': 'cohorly',
   raw: 'cohorly',
   posthog: 'posthog',
   segment: 'segment',
@@ -113,5 +116,22 @@ describe('express', () => {
     const cohorly = results.find((r) => r.sdk === 'cohorly')!;
     expect(cohorly.tracked).toBeGreaterThan(0);
     expect(cohorly).toMatchObject({ delivered: cohorly.tracked, lost: 0, duplicates: 0 });
+  });
+});
+
+describe('express-app', () => {
+  it('runs the example app with and without its middleware: one event per request served', async () => {
+    const results = await runAll('express-app');
+    for (const result of results) {
+      expectSound(result);
+      expect(result.requestsPerSec).toBeGreaterThan(0);
+      expect(result.non2xx).toBe(0);
+    }
+    const bare = results.find((r) => r.sdk === 'none')!;
+    expect(bare).toMatchObject({ tracked: 0, delivered: 0, requests: 0 });
+    const cohorly = results.find((r) => r.sdk === 'cohorly')!;
+    expect(cohorly.tracked).toBeGreaterThan(0);
+    expect(cohorly).toMatchObject({ delivered: cohorly.tracked, lost: 0, duplicates: 0 });
+    expect(cohorly.sink.byFormat.cohorly).toBe(cohorly.tracked);
   });
 });

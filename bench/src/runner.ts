@@ -17,7 +17,11 @@ export interface BenchConfig {
   burstEvents: number;
   backfillEvents: number;
   outage: { events: number; trackMs: number; outageMs: number };
-  express: { seconds: number; connections: number };
+  /**
+   * autocannon's load: `pacedRate` is the fixed request rate of `express-app-paced` (every
+   * other app scenario runs at full load).
+   */
+  express: { seconds: number; connections: number; pacedRate: number };
   /** A child that has not exited this long after reporting is killed and marked. */
   exitBoundMs: number;
   /** A run that takes longer than this is killed and reported as failed. */
@@ -97,10 +101,19 @@ async function runLoad(
   url: string,
   seconds: number,
   connections: number,
+  headers: Record<string, string> = {},
+  rate = 0,
 ): Promise<{ requestsPerSec: number; latencyP99Ms: number; non2xx: number; errors: number }> {
   const child = spawn(
     process.execPath,
-    [scriptPath('load'), url, String(seconds), String(connections)],
+    [
+      scriptPath('load'),
+      url,
+      String(seconds),
+      String(connections),
+      JSON.stringify(headers),
+      String(rate),
+    ],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
     },
@@ -162,9 +175,11 @@ export async function runOne(
       if (value.type === 'started') sink.failUntil(value.t0 + config.outage.outageMs);
       if (value.type === 'listening') {
         load = await runLoad(
-          `http://127.0.0.1:${value.port}/`,
+          `http://127.0.0.1:${value.port}${value.path ?? '/'}`,
           config.express.seconds,
           config.express.connections,
+          value.headers,
+          scenario === 'express-app-paced' ? config.express.pacedRate : 0,
         );
         child.stdin!.write('stop\n');
       }

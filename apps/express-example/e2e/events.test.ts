@@ -100,6 +100,21 @@ describe('the example app tracks a customer journey', () => {
     expect(app.output()).not.toContain('unhandledRejection');
   });
 
+  it('tracks a catalog view for the signed-in user, with the catalog in the answer', async () => {
+    const signup = await call(`${app.url}/signup`, { body: { email: 'cat@example.com' } });
+    const { userId } = signup.body as { userId: string };
+    const products = await call(`${app.url}/products`, {
+      headers: { authorization: `Bearer ${userId}` },
+    });
+    expect(products.status).toBe(200);
+    expect(products.body).toHaveLength(3);
+
+    const [event] = await cohorly.waitForEvents({ event: 'Products Viewed' });
+    expect(event!.distinctId).toBe(userId);
+    expect(event!.properties).toMatchObject({ count: 3, $path: '/products' });
+    await app.stop();
+  });
+
   it('logs, and does not send, an event with no identity at all', async () => {
     const failed = await call(`${app.url}/login`, { body: { email: 'nobody@example.com' } });
     expect(failed.status).toBe(401);

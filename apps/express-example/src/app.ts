@@ -1,13 +1,18 @@
-import type { CohorlyMiddleware } from '@cohorly/express';
+import { type CohorlyMiddleware, getRequestCohorly } from '@cohorly/express';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { Accounts } from './accounts.js';
 import { authenticate, requireUser, SESSION_COOKIE, sessionIdOf } from './auth.js';
+import { CATALOG } from './catalog.js';
 import { type CartItem, cartProblem, placeOrder } from './checkout.js';
 import { orderExport } from './order-export.js';
 
 /** What the app needs from outside: Cohorly's middleware, and its own settings. */
 export interface AppOptions {
-  analytics: CohorlyMiddleware;
+  /**
+   * Cohorly's middleware (`createAnalytics()`). Only `bench/` leaves it out, to measure the
+   * catalog route with and without Cohorly; the other routes expect `req.cohorly`.
+   */
+  analytics: CohorlyMiddleware | undefined;
   exportRowDelayMs: number;
 }
 
@@ -21,12 +26,19 @@ export function createApp({ analytics, exportRowDelayMs }: AppOptions): express.
   app.disable('x-powered-by');
 
   // First, so that every later middleware and handler has req.cohorly.
-  app.use(analytics);
+  if (analytics) app.use(analytics);
   app.use(express.json());
   app.use(authenticate(accounts));
 
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
+  });
+
+  app.get('/products', (_req, res) => {
+    // Through getRequestCohorly(), which is undefined outside a Cohorly request: the route
+    // also serves bench/'s baseline, the shop without Cohorly.
+    void getRequestCohorly()?.track('Products Viewed', { count: CATALOG.length });
+    res.json(CATALOG);
   });
 
   app.post('/signup', async (req, res) => {

@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { cohorly } from '@cohorly/express';
+import { createAnalytics } from './analytics.js';
 import { createApp } from './app.js';
 import { readConfig } from './config.js';
 
@@ -13,13 +13,7 @@ const config = readConfig(process.env);
 
 // COHORLY_TOKEN and COHORLY_API_HOST come from the environment; without a token this throws
 // at startup, saying how to set one.
-const analytics = cohorly({
-  identify: (req) => req.user?.id,
-  superProperties: () => ({ service: 'express-example' }),
-  capture: { userAgent: true },
-  ignore: (req) => req.path === '/healthz',
-  flush: config.flush,
-});
+const analytics = createAnalytics({ flush: config.flush });
 
 const server = createServer(createApp({ analytics, exportRowDelayMs: config.exportRowDelayMs }));
 

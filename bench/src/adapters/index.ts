@@ -18,6 +18,10 @@ export async function createAdapter(sdk: SdkName, options: AdapterOptions): Prom
   switch (sdk) {
     case 'cohorly':
       return (await import('./cohorly.js')).createCohorly(options);
+    case 'cohorly-node': {
+      const { createNodeFetch } = await import('@cohorly/server-kit/node');
+      return (await import('./cohorly.js')).createCohorly(options, createNodeFetch());
+    }
     case 'posthog':
       return (await import('./posthog.js')).createPosthog(options);
     case 'segment':

@@ -1,8 +1,29 @@
 /** The SDKs (and baselines) a run can measure. */
-export type SdkName = 'cohorly' | 'posthog' | 'segment' | 'mixpanel' | 'raw' | 'none';
+export type SdkName =
+  | 'cohorly'
+  | 'cohorly-node'
+  | 'posthog'
+  | 'segment'
+  | 'mixpanel'
+  | 'raw'
+  | 'none';
 
 /** The scenarios a child process can run. */
-export type ScenarioName = 'burst' | 'backfill' | 'outage' | 'express';
+export type ScenarioName =
+  | 'burst'
+  | 'backfill'
+  | 'outage'
+  | 'express'
+  | 'express-app'
+  | 'express-app-paced';
+
+/** The scenarios measured in requests per second of an app under load, not in events. */
+export const isServerScenario = (scenario: ScenarioName): boolean =>
+  scenario === 'express' || isExampleAppScenario(scenario);
+
+/** The scenarios that run `apps/express-example` (at full load, or at a fixed rate). */
+export const isExampleAppScenario = (scenario: ScenarioName): boolean =>
+  scenario === 'express-app' || scenario === 'express-app-paced';
 
 /** How an adapter is set up for one run. */
 export interface AdapterOptions {

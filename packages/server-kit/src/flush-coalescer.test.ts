@@ -114,6 +114,41 @@ describe('FlushCoalescer', () => {
     expect(coalescer.busy).toBe(false);
   });
 
+  it('debounces what was requested during a flush once it ends, so batches stay full under steady traffic', async () => {
+    const { flush, finish } = controlledFlush();
+    const coalescer = new FlushCoalescer(flush);
+
+    void coalescer.now();
+    coalescer.request();
+    await vi.advanceTimersByTimeAsync(30);
+    coalescer.request();
+    await finish();
+    // Not at once: the requests during the flush start a debounce when it ends.
+    expect(flush).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(49);
+    expect(flush).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(flush).toHaveBeenCalledTimes(2);
+    await finish();
+    expect(coalescer.busy).toBe(false);
+  });
+
+  it('counts the 500 ms cap from the first request made during the flush', async () => {
+    const { flush, finish } = controlledFlush();
+    const coalescer = new FlushCoalescer(flush);
+
+    void coalescer.now();
+    coalescer.request();
+    await vi.advanceTimersByTimeAsync(480);
+    await finish();
+    // 480 ms of the cap are gone: 20 ms left, less than the 50 ms debounce.
+    await vi.advanceTimersByTimeAsync(19);
+    expect(flush).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(flush).toHaveBeenCalledTimes(2);
+    await finish();
+  });
+
   it('does not rerun when nothing was asked for during the flush', async () => {
     const { flush, finish } = controlledFlush();
     const coalescer = new FlushCoalescer(flush);

@@ -22,8 +22,11 @@ export interface FlushCoalescerOptions {
 /**
  * Coalesces the flushes that many finishing requests ask for, so a busy server sends one
  * Cohorly request per batch, not one per HTTP request: a flush waits `debounceMs` for more
- * requests, never more than `maxWaitMs` in all, and at most one flush is in flight; a flush
- * asked for meanwhile runs right after it. Its timers never keep the process alive.
+ * requests, never more than `maxWaitMs` in all, and at most one flush is in flight. Requests
+ * that arrive during a flush start a new debounce when it ends (so that under steady traffic
+ * each flush still carries up to `maxWaitMs` of events, not just the few that arrived while
+ * the last one was on the wire); a `now()` meanwhile runs right after it. Its timers never
+ * keep the process alive.
  */
 export class FlushCoalescer {
   private readonly debounceMs: number;
@@ -32,6 +35,8 @@ export class FlushCoalescer {
   private firstRequestAt = 0;
   private running: Promise<void> | undefined;
   private rerun = false;
+  /** When the first `request()` since the running flush started came, if any did. */
+  private requestedDuringFlush: number | undefined;
   /** Callers of `now()` waiting for the next flush to start and finish. */
   private waiting: (() => void)[] = [];
 
@@ -46,13 +51,17 @@ export class FlushCoalescer {
   /** Asks for a flush soon, sharing it with whatever else asks within the debounce. */
   request(): void {
     if (this.running) {
-      this.rerun = true;
+      this.requestedDuringFlush ??= Date.now();
       return;
     }
-    const now = Date.now();
-    if (this.timer === undefined) this.firstRequestAt = now;
-    else clearTimeout(this.timer);
-    const wait = Math.max(0, Math.min(this.debounceMs, this.firstRequestAt + this.maxWaitMs - now));
+    this.schedule(this.timer === undefined ? Date.now() : this.firstRequestAt);
+  }
+
+  /** (Re)starts the debounce for a flush first asked for at `firstAt`. */
+  private schedule(firstAt: number): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.firstRequestAt = firstAt;
+    const wait = Math.max(0, Math.min(this.debounceMs, firstAt + this.maxWaitMs - Date.now()));
     this.timer = setTimeout(() => void this.now(), wait);
     (this.timer as { unref?: () => void }).unref?.();
   }
@@ -80,6 +89,8 @@ export class FlushCoalescer {
   private async loop(): Promise<void> {
     do {
       this.rerun = false;
+      // This flush covers every request so far.
+      this.requestedDuringFlush = undefined;
       const waiting = this.waiting;
       this.waiting = [];
       try {
@@ -94,5 +105,8 @@ export class FlushCoalescer {
     } while (this.rerun);
     // Cleared in the same turn as the last `rerun` check, so no request falls in between.
     this.running = undefined;
+    const requestedAt = this.requestedDuringFlush;
+    this.requestedDuringFlush = undefined;
+    if (requestedAt !== undefined) this.schedule(requestedAt);
   }
 }

@@ -1,4 +1,10 @@
-import { BufferedConsumer, Cohorly, type CloseOptions, type CloseReport } from '@cohorly/core';
+import {
+  BufferedConsumer,
+  Cohorly,
+  type CloseOptions,
+  type CloseReport,
+  type FetchLike,
+} from '@cohorly/core';
 import type { ErrorHandler } from './report-error.js';
 
 /** How an integration finds its client: one you made, or a token and host. */
@@ -24,6 +30,12 @@ export interface ClientOptions {
    * @default { maxSize: 50, maxQueueSize: 1000, flushIntervalMs: 10000 }
    */
   batching?: { maxSize?: number; maxQueueSize?: number; flushIntervalMs?: number };
+  /**
+   * The `fetch` the client the integration creates sends with (a proxy, a custom CA).
+   * @default on Node.js (Express, NestJS) `createNodeFetch()` from `@cohorly/server-kit/node`,
+   * which costs about half the CPU of the global fetch; elsewhere (Next.js) `globalThis.fetch`
+   */
+  fetch?: FetchLike;
 }
 
 /** The client an integration tracks with, and whether the integration created it. */
@@ -70,6 +82,7 @@ export function resolveClient(
   const consumer = new BufferedConsumer({
     apiHost: options.apiHost ?? env('COHORLY_API_HOST'),
     ...options.batching,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
     onError,
   });
   const client = new Cohorly(token, { consumer });
