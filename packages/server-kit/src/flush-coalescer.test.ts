@@ -139,7 +139,9 @@ describe('FlushCoalescer', () => {
 
     void coalescer.now();
     coalescer.request();
-    await vi.advanceTimersByTimeAsync(480);
+    await vi.advanceTimersByTimeAsync(460);
+    coalescer.request();
+    await vi.advanceTimersByTimeAsync(20);
     await finish();
     // 480 ms of the cap are gone: 20 ms left, less than the 50 ms debounce.
     await vi.advanceTimersByTimeAsync(19);
@@ -147,6 +149,38 @@ describe('FlushCoalescer', () => {
     await vi.advanceTimersByTimeAsync(1);
     expect(flush).toHaveBeenCalledTimes(2);
     await finish();
+  });
+
+  it('flushes at once after a flush when the debounce of what was asked during it has passed', async () => {
+    const { flush, finish } = controlledFlush();
+    const coalescer = new FlushCoalescer(flush);
+
+    void coalescer.now();
+    coalescer.request();
+    await vi.advanceTimersByTimeAsync(200);
+    await finish();
+    expect(flush).toHaveBeenCalledTimes(2);
+    await finish();
+    expect(coalescer.busy).toBe(false);
+  });
+
+  it('arms one timer per flush, however many requests come', async () => {
+    const { flush, finish } = controlledFlush();
+    const coalescer = new FlushCoalescer(flush);
+    const setTimeoutSpy = vi.spyOn(globalThis, 'setTimeout');
+
+    // Steady traffic: a request every millisecond for 300 ms.
+    for (let i = 0; i < 300; i++) {
+      coalescer.request();
+      await vi.advanceTimersByTimeAsync(1);
+    }
+    expect(flush).toHaveBeenCalledTimes(0);
+    // The debounce never ran out; one timer, re-armed a few times, not 300.
+    expect(setTimeoutSpy.mock.calls.length).toBeLessThan(20);
+    await vi.advanceTimersByTimeAsync(200);
+    expect(flush).toHaveBeenCalledTimes(1);
+    await finish();
+    setTimeoutSpy.mockRestore();
   });
 
   it('does not rerun when nothing was asked for during the flush', async () => {

@@ -23,16 +23,18 @@ export interface FlushCoalescerOptions {
  * Coalesces the flushes that many finishing requests ask for, so a busy server sends one
  * Cohorly request per batch, not one per HTTP request: a flush waits `debounceMs` for more
  * requests, never more than `maxWaitMs` in all, and at most one flush is in flight. Requests
- * that arrive during a flush start a new debounce when it ends (so that under steady traffic
- * each flush still carries up to `maxWaitMs` of events, not just the few that arrived while
- * the last one was on the wire); a `now()` meanwhile runs right after it. Its timers never
- * keep the process alive.
+ * that arrive during a flush are flushed when it ends, on the same debounce and cap (so that
+ * under steady traffic each flush still carries up to `maxWaitMs` of events, not just the few
+ * that arrived while the last one was on the wire); a `now()` meanwhile runs right after it.
+ * It arms one timer per flush, not one per request, and its timers never keep the process
+ * alive.
  */
 export class FlushCoalescer {
   private readonly debounceMs: number;
   private readonly maxWaitMs: number;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private firstRequestAt = 0;
+  private lastRequestAt = 0;
   private running: Promise<void> | undefined;
   private rerun = false;
   /** When the first `request()` since the running flush started came, if any did. */
@@ -50,21 +52,40 @@ export class FlushCoalescer {
 
   /** Asks for a flush soon, sharing it with whatever else asks within the debounce. */
   request(): void {
+    const now = Date.now();
+    this.lastRequestAt = now;
     if (this.running) {
-      this.requestedDuringFlush ??= Date.now();
+      this.requestedDuringFlush ??= now;
       return;
     }
-    this.schedule(this.timer === undefined ? Date.now() : this.firstRequestAt);
+    // One timer per flush, not one per request: a busy server asks hundreds of times per
+    // debounce, and the armed timer re-reads `lastRequestAt` when it fires.
+    if (this.timer === undefined) this.arm(now);
   }
 
-  /** (Re)starts the debounce for a flush first asked for at `firstAt`. */
-  private schedule(firstAt: number): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
+  /** Arms the timer of a flush first asked for at `firstAt`. */
+  private arm(firstAt: number): void {
     this.firstRequestAt = firstAt;
-    const wait = Math.max(0, Math.min(this.debounceMs, firstAt + this.maxWaitMs - Date.now()));
-    this.timer = setTimeout(() => void this.now(), wait);
+    this.armUntil(this.dueAt());
+  }
+
+  /** `debounceMs` after the last request, but no later than `maxWaitMs` after the first. */
+  private dueAt(): number {
+    return Math.min(this.lastRequestAt + this.debounceMs, this.firstRequestAt + this.maxWaitMs);
+  }
+
+  private armUntil(due: number): void {
+    this.timer = setTimeout(this.onTimer, Math.max(0, due - Date.now()));
     (this.timer as { unref?: () => void }).unref?.();
   }
+
+  private readonly onTimer = (): void => {
+    this.timer = undefined;
+    const due = this.dueAt();
+    // Requests came since the timer was armed: the debounce runs on from the last of them.
+    if (due > Date.now()) this.armUntil(due);
+    else void this.now();
+  };
 
   /**
    * Flushes at once, or right after the flush in flight. Resolves when a flush that started
@@ -107,6 +128,6 @@ export class FlushCoalescer {
     this.running = undefined;
     const requestedAt = this.requestedDuringFlush;
     this.requestedDuringFlush = undefined;
-    if (requestedAt !== undefined) this.schedule(requestedAt);
+    if (requestedAt !== undefined) this.arm(requestedAt);
   }
 }

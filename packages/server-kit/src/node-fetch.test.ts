@@ -312,6 +312,25 @@ describe('createNodeFetch: keep-alive', () => {
     expect(server.connections()).toBe(1);
   });
 
+  it('closes an idle connection itself after 4 s when the server would keep it for a minute', async () => {
+    const server = await startServer();
+    // Behind a proxy that drops idle connections silently, reusing one after that fails.
+    server.server.keepAliveTimeout = 60_000;
+    const closed = new Promise<number>((resolve) => {
+      server.server.once('connection', (socket: Socket) =>
+        socket.once('close', () => resolve(performance.now())),
+      );
+    });
+    const nodeFetch = createNodeFetch();
+    await (await nodeFetch(server.url, { method: 'POST', body: '{}' })).text();
+    const idleFrom = performance.now();
+
+    // Waits for the socket to close (a real socket timer, which fake timers cannot drive).
+    const idleMs = (await closed) - idleFrom;
+    expect(idleMs).toBeGreaterThan(3_000);
+    expect(idleMs).toBeLessThan(30_000);
+  }, 40_000);
+
   it('never keeps the process alive with an idle connection', async () => {
     const server = await startServer((_, response) => response.end('pong'));
     // No server-side idle timeout: only the client can let the idle connection go.

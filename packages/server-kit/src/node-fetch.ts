@@ -5,18 +5,21 @@ import https from 'node:https';
 export interface NodeFetchOptions {
   /**
    * The agent for `http:` URLs. Pass your own for a proxy or a connection limit.
-   * @default a keep-alive `http.Agent` owned by this fetch
+   * @default a keep-alive `http.Agent` owned by this fetch, closing idle sockets after 4 s
    */
   httpAgent?: http.Agent;
   /**
    * The agent for `https:` URLs (custom CA, client certificates, proxy).
-   * @default a keep-alive `https.Agent` owned by this fetch
+   * @default a keep-alive `https.Agent` owned by this fetch, closing idle sockets after 4 s
    */
   httpsAgent?: https.Agent;
 }
 
 /** The `fetch` signature `@cohorly/core` sends with. */
 export type NodeFetch = (input: string, init?: RequestInit) => Promise<Response>;
+
+/** How long an idle keep-alive socket is kept, when the server gives no shorter hint. */
+const IDLE_MS = 4_000;
 
 /**
  * A `fetch` for `@cohorly/core` on Node.js, written on `node:http` and `node:https` with
@@ -43,8 +46,11 @@ export type NodeFetch = (input: string, init?: RequestInit) => Promise<Response>
  * ```
  */
 export function createNodeFetch(options: NodeFetchOptions = {}): NodeFetch {
-  const httpAgent = options.httpAgent ?? new http.Agent({ keepAlive: true });
-  const httpsAgent = options.httpsAgent ?? new https.Agent({ keepAlive: true });
+  // Idle sockets close after 4 s (undici's default) unless the server's `Keep-Alive: timeout`
+  // says sooner: a proxy that drops idle connections silently (no hint) would otherwise make
+  // the next batch fail on a dead socket, and wait out a backoff.
+  const httpAgent = options.httpAgent ?? new http.Agent({ keepAlive: true, timeout: IDLE_MS });
+  const httpsAgent = options.httpsAgent ?? new https.Agent({ keepAlive: true, timeout: IDLE_MS });
   return (input, init = {}) =>
     new Promise<Response>((resolve, reject) => {
       // Everything runs in the executor, so a bad URL, body or header rejects the promise, as
