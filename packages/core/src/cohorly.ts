@@ -13,8 +13,12 @@ import type {
 import { normalizeApiHost } from './runtime-options.js';
 import {
   EventFrame,
+  escapeNonAscii,
   eventJson,
+  hasIndexKey,
   jsonSerializer,
+  layeredJson,
+  RawJson,
   type Serializer,
   serializeMessage,
 } from './serialize.js';
@@ -181,11 +185,11 @@ export class Cohorly<Events extends EventCatalog<Events> = AnyEvents> {
   peopleUpdate(message: Record<string, PropertyValue>, meta?: Meta): Promise<void> {
     checkProps(message, 'Cohorly.peopleUpdate', 'message');
     checkId(message.distinct_id, 'Cohorly.peopleUpdate', 'message.distinct_id');
-    return this.send('people', 'Cohorly.peopleUpdate', {
-      token: this.token,
-      ...message,
-      ...checkMeta(meta, 'Cohorly.peopleUpdate'),
-    });
+    return this.sendLayers('people', 'Cohorly.peopleUpdate', [
+      { token: this.token },
+      message,
+      checkMeta(meta, 'Cohorly.peopleUpdate'),
+    ]);
   }
 
   /** Delivers what the consumer has queued; resolves `true` when nothing remains. */
@@ -230,22 +234,33 @@ export class Cohorly<Events extends EventCatalog<Events> = AnyEvents> {
       const json = eventJson(this.frame, event, distinctId, stampedTime, insertId, properties);
       if (json !== undefined) return this.consumer.send('events', json);
     }
+    const stamped = {
+      token: this.token,
+      distinct_id: distinctId,
+      time: stampedTime,
+      $insert_id: insertId,
+      $lib: LIB_NAME,
+      $lib_version: LIB_VERSION,
+    };
+    // importData forces the time after the caller's properties, as the Python SDK does.
+    const forced = time === undefined ? undefined : { time };
+    const checkedMeta = checkMeta(meta, caller);
     const message = {
       event,
-      properties: {
-        token: this.token,
-        distinct_id: distinctId,
-        time: stampedTime,
-        $insert_id: insertId,
-        $lib: LIB_NAME,
-        $lib_version: LIB_VERSION,
-        ...properties,
-        // importData forces the time after the caller's properties, as the Python SDK does.
-        ...(time === undefined ? undefined : { time }),
-      },
-      ...checkMeta(meta, caller),
+      properties: { ...stamped, ...properties, ...forced },
+      ...checkedMeta,
     };
-    return this.send('events', caller, message);
+    if (
+      this.serializer !== jsonSerializer ||
+      !(hasIndexKey(properties) || hasIndexKey(checkedMeta))
+    ) {
+      return this.send('events', caller, message);
+    }
+    // Validated (a bad value is named) before it is written in the Python SDK's key order.
+    serializeMessage(message, this.serializer, caller);
+    const propertiesJson = layeredJson([stamped, properties, forced]);
+    const json = layeredJson([{ event, properties: new RawJson(propertiesJson) }, checkedMeta]);
+    return this.consumer.send('events', escapeNonAscii(json));
   }
 
   private peopleOperation(
@@ -256,12 +271,30 @@ export class Cohorly<Events extends EventCatalog<Events> = AnyEvents> {
     meta: Meta | undefined,
   ): Promise<void> {
     checkId(distinctId, caller, 'distinctId');
-    return this.send('people', caller, {
-      token: this.token,
-      distinct_id: distinctId,
-      [operation]: value,
-      ...checkMeta(meta, caller),
-    });
+    return this.sendLayers('people', caller, [
+      { token: this.token, distinct_id: distinctId, [operation]: value },
+      checkMeta(meta, caller),
+    ]);
+  }
+
+  /**
+   * Sends the layers merged, each over the ones before it. With the default serializer, a
+   * layer with an array-index key is written in the Python SDK's key order
+   * ({@link layeredJson}) instead of JS's, which would list that key first.
+   */
+  private sendLayers(
+    endpoint: Endpoint,
+    caller: string,
+    layers: Array<Record<string, unknown> | undefined>,
+  ): Promise<void> {
+    // Spread, not Object.assign: a `__proto__` key stays a key, as in the other messages.
+    let message: Record<string, unknown> = {};
+    for (const layer of layers) message = { ...message, ...layer };
+    if (this.serializer !== jsonSerializer || !layers.some((layer) => hasIndexKey(layer))) {
+      return this.send(endpoint, caller, message);
+    }
+    serializeMessage(message, this.serializer, caller);
+    return this.consumer.send(endpoint, escapeNonAscii(layeredJson(layers)));
   }
 
   private send(

@@ -1,6 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { EventFrame, eventJson, jsonSerializer, serializeMessage } from './serialize.js';
+import {
+  EventFrame,
+  eventJson,
+  hasIndexKey,
+  jsonSerializer,
+  layeredJson,
+  RawJson,
+  serializeMessage,
+} from './serialize.js';
 
 const ID = '0123456789abcdef0123456789abcdef';
 
@@ -113,5 +121,48 @@ describe('eventJson', () => {
     );
     // Many inputs take the fast path: the property is not vacuous.
     expect(taken).toBeGreaterThan(100);
+  });
+});
+
+describe('layeredJson', () => {
+  it('keeps each key where it first appeared, with its last value, array-index keys too', () => {
+    const json = layeredJson([
+      { token: 'T', time: 1 },
+      { '2024': 'y', plan: 'pro', time: 2 },
+      { '0': 'z' },
+    ]);
+    // A merged JS object would start with "0" and "2024".
+    expect(json).toBe('{"token":"T","time":2,"2024":"y","plan":"pro","0":"z"}');
+  });
+
+  it('writes RawJson as it is and leaves out what JSON.stringify leaves out', () => {
+    const json = layeredJson([
+      { event: 'E', properties: new RawJson('{"a":1}') },
+      { gone: undefined, fn: () => 1, when: new Date(0) },
+    ]);
+    expect(json).toBe('{"event":"E","properties":{"a":1},"when":"1970-01-01T00:00:00.000Z"}');
+  });
+
+  it('writes what JSON.stringify of the merged layers writes when no key is an array index', () => {
+    const key = fc.string().filter((k) => !/^(?:0|[1-9]\d*)$/.test(k) && k !== '__proto__');
+    const layer = fc.dictionary(key, fc.jsonValue(), { maxKeys: 6 });
+    fc.assert(
+      fc.property(fc.array(layer, { maxLength: 4 }), (layers) => {
+        let merged = {};
+        for (const l of layers) merged = { ...merged, ...l };
+        expect(layeredJson(layers)).toBe(JSON.stringify(merged));
+      }),
+    );
+  });
+});
+
+describe('hasIndexKey', () => {
+  it('finds an array-index key, and only that', () => {
+    expect(hasIndexKey({ plan: 'pro', '7': 1 })).toBe(true);
+    expect(hasIndexKey({ '0': 1 })).toBe(true);
+    // Not array indices: JS keeps them in insertion order, as Python does.
+    expect(hasIndexKey({ '01': 1, '-1': 2, '1.5': 3 })).toBe(false);
+    expect(hasIndexKey({})).toBe(false);
+    expect(hasIndexKey(undefined)).toBe(false);
   });
 });

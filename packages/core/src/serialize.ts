@@ -46,6 +46,44 @@ export function serializeMessage(
   return escapeNonAscii(json);
 }
 
+/** A value already written as JSON, for {@link layeredJson}. */
+export class RawJson {
+  constructor(readonly json: string) {}
+}
+
+const INDEX_KEY = /^(?:0|[1-9]\d*)$/;
+
+/** True when `object` has an array-index key (`"0"`, `"2024"`), which any JS object lists first. */
+export function hasIndexKey(object: object | undefined): boolean {
+  if (object === undefined) return false;
+  // Own enumerable keys come in this order: array indices first, so the first one decides.
+  for (const key in object) return Object.hasOwn(object, key) && INDEX_KEY.test(key);
+  return false;
+}
+
+/**
+ * The JSON of `Object.assign({}, ...layers)` in the key order of Python's dict built with
+ * `update` after `update`: each key where it first appeared, with its last value. A JS object
+ * lists array-index keys before all others, so merging a caller's `{"2024": 1}` over the
+ * stamped properties would move it before `token`; the Python SDK keeps it after them.
+ * Values are written by `JSON.stringify` (a {@link RawJson} as it is); keys whose value
+ * `JSON.stringify` leaves out (`undefined`, functions) are left out, as it does.
+ */
+export function layeredJson(layers: ReadonlyArray<Record<string, unknown> | undefined>): string {
+  const merged = new Map<string, unknown>();
+  for (const layer of layers) {
+    if (layer === undefined) continue;
+    for (const key of Object.keys(layer)) merged.set(key, layer[key]);
+  }
+  let json = '';
+  for (const [key, value] of merged) {
+    const text = value instanceof RawJson ? value.json : JSON.stringify(value);
+    if (text === undefined) continue;
+    json += `${json === '' ? '' : ','}${JSON.stringify(key)}:${text}`;
+  }
+  return `{${json}}`;
+}
+
 /** How many event names a client keeps the JSON head of; past that it starts over. */
 const MAX_CACHED_EVENTS = 256;
 

@@ -29,6 +29,12 @@ const PROPS = {
   nested: { a: [1, null, true], b: -2 },
 };
 const PY_PROPS = JSON.stringify(PROPS);
+// Array-index keys, which a JS object lists before its other keys: Python keeps them after
+// the stamped properties, where the update put them.
+const INDEXED = { plan: 'pro', '2024': 'y', '0': 'z', time: 1764220000999, $insert_id: ID };
+const PY_INDEXED = JSON.stringify(INDEXED);
+const RAW_UPDATE = { distinct_id: 'u1', '7': 'x', $set: { a: 1 } };
+const PY_RAW_UPDATE = JSON.stringify(RAW_UPDATE);
 
 const pythonScript = `
 import json, sys
@@ -45,6 +51,9 @@ ch.people_increment("u1", {"logins": 2})
 ch.people_unset("u1", ["a", "b"])
 ch.people_delete("u1")
 ch.people_update({"distinct_id": "u1", "$append": {"t": "x"}, "token": "ignored"})
+ch.track("u1", "Yearly", json.loads(${JSON.stringify(PY_INDEXED)}), {"1": "m", "ip": "1.2.3.4"})
+ch.people_set("u1", {"2": "b", "name": "Ada"}, {"9": 1})
+ch.people_update(json.loads(${JSON.stringify(PY_RAW_UPDATE)}))
 `;
 
 async function sendWithJs(client: Cohorly): Promise<void> {
@@ -57,13 +66,16 @@ async function sendWithJs(client: Cohorly): Promise<void> {
   await client.peopleUnset('u1', ['a', 'b']);
   await client.peopleDelete('u1');
   await client.peopleUpdate({ distinct_id: 'u1', $append: { t: 'x' }, token: 'ignored' });
+  await client.track('u1', 'Yearly', INDEXED, { '1': 'm', ip: '1.2.3.4' });
+  await client.peopleSet('u1', { '2': 'b', name: 'Ada' }, { '9': 1 });
+  await client.peopleUpdate(RAW_UPDATE);
 }
 
 it('sends the same bytes as the Python SDK 0.1.0, but for $lib and $lib_version', async () => {
   expect(existsSync(pythonSdk), `the reference SDK at ${pythonSdk}`).toBe(true);
   await promisify(execFile)('python3', ['-c', pythonScript, server.url]);
   const python = server.requests.splice(0);
-  expect(python).toHaveLength(9);
+  expect(python).toHaveLength(12);
 
   await sendWithJs(new Cohorly('T', { apiHost: server.url }));
   const js = server.requests.splice(0);
