@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -102,16 +102,32 @@ async function express(
     adapter.track(served++);
     res.send('ok');
   });
-  const server = app.listen(0, '127.0.0.1');
+  return serveUntilStop(createServer(app), stop, () => served, bare);
+}
+
+/**
+ * Serves `server` on 127.0.0.1 until the parent writes `stop`, measuring from the moment it
+ * listens; `served()` counts the requests that tracked (or, bare, would have tracked) one
+ * event. `load` tells the parent where to send autocannon.
+ */
+async function serveUntilStop(
+  server: Server,
+  stop: Promise<void>,
+  served: () => number,
+  bare: boolean,
+  load: { path?: string; headers?: Record<string, string> } = {},
+): Promise<Window & { stopServer: () => void }> {
+  server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const t0 = epochNow();
   const cpu = process.cpuUsage();
-  emit({ type: 'listening', port: (server.address() as AddressInfo).port });
+  emit({ type: 'listening', port: (server.address() as AddressInfo).port, ...load });
   await stop;
+  const count = served();
   return {
-    // The bare app's adapter tracks nothing.
-    tracked: bare ? 0 : served,
-    served,
+    // The bare app tracks nothing.
+    tracked: bare ? 0 : count,
+    served: count,
     t0,
     trackedAt: epochNow(),
     trackCpu: process.cpuUsage(cpu),
@@ -147,30 +163,16 @@ async function exampleApp(
     },
     errors: () => undelivered,
   };
-  const run = async () => {
+  const run = () => {
     let served = 0;
     const server = createServer((req, res) => {
       if (req.url === EXAMPLE_PATH) served += 1;
       app(req, res);
     });
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const t0 = epochNow();
-    const cpu = process.cpuUsage();
-    const { port } = server.address() as AddressInfo;
-    emit({ type: 'listening', port, path: EXAMPLE_PATH, headers: EXAMPLE_HEADERS });
-    await stop;
-    return {
-      tracked: bare ? 0 : served,
-      served,
-      t0,
-      trackedAt: epochNow(),
-      trackCpu: process.cpuUsage(cpu),
-      stopServer: () => {
-        server.close();
-        server.closeAllConnections();
-      },
-    };
+    return serveUntilStop(server, stop, () => served, bare, {
+      path: EXAMPLE_PATH,
+      headers: EXAMPLE_HEADERS,
+    });
   };
   return { adapter, run };
 }

@@ -9,8 +9,8 @@ const TINY: BenchConfig = {
   runs: 1,
   scenarios: ['burst', 'backfill', 'outage', 'express', 'express-app', 'express-app-paced'],
   sdks: {
-    burst: ['cohorly', 'posthog', 'segment', 'mixpanel', 'raw'],
-    backfill: ['cohorly', 'posthog', 'segment', 'mixpanel', 'raw'],
+    burst: ['cohorly', 'cohorly-node', 'posthog', 'segment', 'mixpanel', 'raw'],
+    backfill: ['cohorly', 'cohorly-node', 'posthog', 'segment', 'mixpanel', 'raw'],
     outage: ['cohorly', 'posthog', 'segment', 'mixpanel'],
     // The peers' `track` is the one the outage runs already use.
     express: ['cohorly', 'none'],
@@ -103,25 +103,9 @@ describe('outage', () => {
   });
 });
 
-describe('express', () => {
+describe.each(['express', 'express-app', 'express-app-paced'] as const)('%s', (scenario) => {
   it('counts one event per request served, and none for the bare app', async () => {
-    const results = await runAll('express');
-    for (const result of results) {
-      expectSound(result);
-      expect(result.requestsPerSec).toBeGreaterThan(0);
-      expect(result.non2xx).toBe(0);
-    }
-    const bare = results.find((r) => r.sdk === 'none')!;
-    expect(bare).toMatchObject({ tracked: 0, delivered: 0, requests: 0 });
-    const cohorly = results.find((r) => r.sdk === 'cohorly')!;
-    expect(cohorly.tracked).toBeGreaterThan(0);
-    expect(cohorly).toMatchObject({ delivered: cohorly.tracked, lost: 0, duplicates: 0 });
-  });
-});
-
-describe('express-app', () => {
-  it('runs the example app with and without its middleware: one event per request served', async () => {
-    const results = await runAll('express-app');
+    const results = await runAll(scenario);
     for (const result of results) {
       expectSound(result);
       expect(result.requestsPerSec).toBeGreaterThan(0);
