@@ -1,6 +1,6 @@
 import type { CloseOptions, CloseReport, Cohorly } from '@cohorly/core';
 import { CohorlyIntegration, type IntegrationOptions } from '@cohorly/server-kit';
-import { createNodeFetch, runWithTracker } from '@cohorly/server-kit/node';
+import { runWithTracker, withNodeFetch } from '@cohorly/server-kit/node';
 import type { NextFunction, Request, Response } from 'express';
 import { expressAccessor } from './express-accessor.js';
 import './request-augmentation.js';
@@ -36,8 +36,7 @@ export interface CohorlyMiddleware {
  */
 export function cohorly(options: CohorlyExpressOptions = {}): CohorlyMiddleware {
   const integration = new CohorlyIntegration<Request>(
-    // Node's own http client: about half the CPU per event of the global fetch (bench/).
-    options.client || options.fetch ? options : { ...options, fetch: createNodeFetch() },
+    withNodeFetch(options),
     expressAccessor,
     'cohorly()',
   );

@@ -1,6 +1,6 @@
 import type { Properties } from '@cohorly/core';
 import type { IntegrationOptions } from '@cohorly/server-kit';
-import { createNodeFetch } from '@cohorly/server-kit/node';
+import { withNodeFetch } from '@cohorly/server-kit/node';
 import type { ExecutionContext } from '@nestjs/common';
 import type { CohorlyRequest } from './cohorly-request.js';
 import { type NestRequestState, requestOf, withOriginalUrl } from './request-state.js';
@@ -61,9 +61,7 @@ export function toIntegrationOptions(
 ): IntegrationOptions<NestRequestState> {
   const { identify, ignore, superProperties, shutdownTimeoutMs: _, ...shared } = options;
   return {
-    ...shared,
-    // Node's own http client: about half the CPU per event of the global fetch (bench/).
-    fetch: shared.client || shared.fetch ? shared.fetch : createNodeFetch(),
+    ...withNodeFetch(shared),
     identify:
       identify &&
       ((state) => {

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { BufferedConsumer, Cohorly, type CohorlyError, type FetchLike } from '@cohorly/core';
 import { contractFaults, startTestServer, type TestServer } from '@cohorly/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createNodeFetch } from './node-fetch.js';
+import { createNodeFetch, withNodeFetch } from './node-fetch.js';
 
 interface Received {
   method: string;
@@ -467,5 +467,21 @@ describe('createNodeFetch with @cohorly/core', () => {
       expect(server.events().map((event) => event.properties.i)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
       expect(consumer.stats()).toMatchObject({ sent: 8, queued: { events: 0 } });
     });
+  });
+});
+
+describe('withNodeFetch', () => {
+  it('gives a Node integration createNodeFetch() unless it brings its own client or fetch', async () => {
+    const server = await startServer((_, response) => response.end('from node:http'));
+    const options = withNodeFetch({ token: 'T' });
+    expect(options.token).toBe('T');
+    const response = await options.fetch!(server.url, { method: 'POST', body: '{}' });
+    expect(await response.text()).toBe('from node:http');
+
+    const ownFetch: FetchLike = () => Promise.resolve(new Response('mine'));
+    expect(withNodeFetch({ fetch: ownFetch }).fetch).toBe(ownFetch);
+    const client = new Cohorly('T', { consumer: new BufferedConsumer({ flushIntervalMs: 0 }) });
+    expect(withNodeFetch({ client })).toEqual({ client });
+    await client.close();
   });
 });

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import type { ClientOptions } from './resolve-client.js';
 
 /** Options of {@link createNodeFetch}. */
 export interface NodeFetchOptions {
@@ -175,4 +176,13 @@ function responseHeaders(headers: http.IncomingHttpHeaders): Headers {
     for (const item of Array.isArray(value) ? value : [value]) out.append(name, item);
   }
   return out;
+}
+
+/**
+ * `options` with `fetch: createNodeFetch()` when they bring neither a `client` nor a `fetch`:
+ * the transport of the client a Node integration (Express, NestJS) creates, at about half the
+ * CPU per event of the global fetch.
+ */
+export function withNodeFetch<Options extends ClientOptions>(options: Options): Options {
+  return options.client || options.fetch ? options : { ...options, fetch: createNodeFetch() };
 }

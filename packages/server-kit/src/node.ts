@@ -1,3 +1,3 @@
 export { currentTracker, runWithTracker } from './request-context.js';
-export { createNodeFetch } from './node-fetch.js';
+export { createNodeFetch, withNodeFetch } from './node-fetch.js';
 export type { NodeFetch, NodeFetchOptions } from './node-fetch.js';
