@@ -6,6 +6,7 @@ import { BufferedConsumer, Cohorly, type CohorlyError, type FetchLike } from '@c
 import { contractFaults, startTestServer, type TestServer } from '@cohorly/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createNodeFetch, withNodeFetch } from './node-fetch.js';
+import type { ClientOptions } from './resolve-client.js';
 
 interface Received {
   method: string;
@@ -473,7 +474,7 @@ describe('createNodeFetch with @cohorly/core', () => {
 describe('withNodeFetch', () => {
   it('gives a Node integration createNodeFetch() unless it brings its own client or fetch', async () => {
     const server = await startServer((_, response) => response.end('from node:http'));
-    const options = withNodeFetch({ token: 'T' });
+    const options = withNodeFetch<ClientOptions>({ token: 'T' });
     expect(options.token).toBe('T');
     const response = await options.fetch!(server.url, { method: 'POST', body: '{}' });
     expect(await response.text()).toBe('from node:http');
