@@ -1,5 +1,5 @@
-import { createServer, type RequestListener } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { RequestListener } from 'node:http';
+import { type Served, serve } from '@cohorly/test-support';
 import { startTestServer, type TestServer } from '@cohorly/testing';
 import express5 from 'express';
 import express4 from 'express4';
@@ -17,30 +17,6 @@ export const EXPRESS_VERSIONS = [
 
 /** The project token every test tracks with. */
 export const TOKEN = 'test-token';
-
-/** An HTTP server listening on 127.0.0.1 with a free port. */
-export interface Served {
-  url: string;
-  close(): Promise<void>;
-}
-
-/** Serves `app` on 127.0.0.1, port 0. */
-export async function serve(app: RequestListener): Promise<Served> {
-  const server = createServer(app);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
-}
 
 /** What one test works with: a Cohorly test server, and a place its resources are freed. */
 export interface Harness {

@@ -1,34 +1,17 @@
-import { startTestServer, type TestServer } from '@cohorly/testing';
+import { startTestServer } from '@cohorly/testing';
 import { Injectable, Module, type OnApplicationBootstrap } from '@nestjs/common';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PLATFORMS, type RunningApp, request, startApp } from '../test/nest-harness.js';
-import { identifyShopUser, shopModule } from '../test/shop-fixture.js';
+import { shopModule } from '../test/shop-fixture.js';
+import { useShop } from '../test/shop-under-test.js';
 import { CohorlyModule, CohorlyService } from './index.js';
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer();
-});
+// One Cohorly test server for the whole file, started as it loads.
+const server = await startTestServer();
 afterAll(() => server.close());
 
 describe.each(PLATFORMS)('CohorlyService during requests on %s', (platform) => {
-  let shop: RunningApp;
-  const errors: unknown[] = [];
-
-  beforeAll(async () => {
-    const cohorly = CohorlyModule.forRoot({
-      token: 'T',
-      apiHost: server.url,
-      identify: identifyShopUser,
-      onError: (error) => errors.push(error),
-    });
-    shop = await startApp(shopModule(cohorly), platform);
-  });
-  afterAll(() => shop?.close());
-  beforeEach(() => {
-    server.reset();
-    errors.length = 0;
-  });
+  const shop = useShop(platform, server);
 
   it('tracks for the request user after an await, with the request properties', async () => {
     expect((await request(`${shop.url}/viewed/pricing`, { user: 'dana' })).status).toBe(200);
@@ -59,7 +42,7 @@ describe.each(PLATFORMS)('CohorlyService during requests on %s', (platform) => {
     expect(server.profiles()).toMatchObject([
       { distinctId: 'user-42', properties: { plan: 'free', first_seen: 'signup', logins: 1 } },
     ]);
-    expect(errors).toEqual([]);
+    expect(shop.errors).toEqual([]);
   });
 });
 

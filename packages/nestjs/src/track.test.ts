@@ -1,33 +1,14 @@
-import { startTestServer, type TestServer } from '@cohorly/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { PLATFORMS, type RunningApp, request, startApp } from '../test/nest-harness.js';
-import { identifyShopUser, shopModule } from '../test/shop-fixture.js';
-import { CohorlyModule } from './index.js';
+import { startTestServer } from '@cohorly/testing';
+import { afterAll, describe, expect, it } from 'vitest';
+import { PLATFORMS, request } from '../test/nest-harness.js';
+import { useShop } from '../test/shop-under-test.js';
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer();
-});
+// One Cohorly test server for the whole file, started as it loads.
+const server = await startTestServer();
 afterAll(() => server.close());
 
 describe.each(PLATFORMS)('@Track on %s', (platform) => {
-  let shop: RunningApp;
-  const errors: unknown[] = [];
-
-  beforeAll(async () => {
-    const cohorly = CohorlyModule.forRoot({
-      token: 'T',
-      apiHost: server.url,
-      identify: identifyShopUser,
-      onError: (error) => errors.push(error),
-    });
-    shop = await startApp(shopModule(cohorly), platform);
-  });
-  afterAll(() => shop?.close());
-  beforeEach(() => {
-    server.reset();
-    errors.length = 0;
-  });
+  const shop = useShop(platform, server);
 
   /** Tracks a marker and waits for it: everything tracked before it has been flushed too. */
   async function settle(name: string): Promise<void> {
@@ -53,7 +34,7 @@ describe.each(PLATFORMS)('@Track on %s', (platform) => {
     expect(response.status).toBe(500);
     await settle('after-fail');
     expect(server.events({ event: 'Should Not Arrive' })).toEqual([]);
-    expect(errors).toEqual([]);
+    expect(shop.errors).toEqual([]);
   });
 
   it('tracks nothing when a guard refuses the request', async () => {
@@ -69,7 +50,7 @@ describe.each(PLATFORMS)('@Track on %s', (platform) => {
     expect(await response.json()).toEqual({ ok: true });
     await settle('after-bad-properties');
     expect(server.events({ event: 'Bad Properties' })).toEqual([]);
-    expect(errors.map(String)).toEqual([
+    expect(shop.errors.map(String)).toEqual([
       'Error: @Track("Bad Properties") was not sent: its properties() threw: no such field',
     ]);
   });
@@ -92,7 +73,7 @@ describe.each(PLATFORMS)('@Track on %s', (platform) => {
     expect(events.map((event) => event.distinctId).sort()).toEqual(['anon-7', 'anon-8']);
     await settle('after-anonymous');
     expect(server.events({ event: 'Order Placed' })).toHaveLength(2);
-    expect(errors.map(String)).toEqual([
+    expect(shop.errors.map(String)).toEqual([
       expect.stringContaining('track "Order Placed" was not sent: this request has no distinct id'),
     ]);
   });

@@ -1,19 +1,9 @@
 import { request as httpRequest } from 'node:http';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useTestServers } from '../test/use-test-servers.js';
 import { post, trackBody } from './http-test-helpers.js';
-import { startTestServer, type TestServer, type TestServerOptions } from './test-server.js';
 
-let server: TestServer | undefined;
-
-async function start(options?: TestServerOptions): Promise<TestServer> {
-  server = await startTestServer(options);
-  return server;
-}
-
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
+const start = useTestServers();
 
 describe('body cap', () => {
   it('answers 413 to a body over a configured cap, and 200 to one at the cap', async () => {

@@ -1,18 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useTestServers } from '../test/use-test-servers.js';
 import { post, trackBody } from './http-test-helpers.js';
-import { startTestServer, type TestServer, type TestServerOptions } from './test-server.js';
+import { startTestServer } from './test-server.js';
 
-let server: TestServer | undefined;
-
-async function start(options?: TestServerOptions): Promise<TestServer> {
-  server = await startTestServer(options);
-  return server;
-}
-
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
+const start = useTestServers();
 
 describe('startTestServer', () => {
   it('listens on 127.0.0.1 on a free port and reports its URL', async () => {

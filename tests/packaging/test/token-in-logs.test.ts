@@ -10,7 +10,7 @@ import { captureOutput, fullText } from './support/captured-output.js';
 import { ECHO_STYLES, type EchoStyle, startEchoingGateway } from './support/echoing-gateway.js';
 import { startExpressShop } from './support/express-shop.js';
 import { startNestShop } from './support/nest-shop.js';
-import { refusingUrl } from './support/serve.js';
+import { refusingUrl } from './support/refusing-url.js';
 
 // The project token must never appear in full in what the SDK prints or reports: not in the
 // console (the default onError), not in an error handed to onError or thrown/rejected to the

@@ -1,5 +1,4 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { serve } from '@cohorly/test-support';
 
 /** An answer, computed from the request body received. */
 export interface EchoAnswer {
@@ -26,7 +25,7 @@ export async function startEchoingGateway(
   answer: (body: string) => EchoAnswer,
 ): Promise<EchoingGateway> {
   const bodies: string[] = [];
-  const server = createServer((request, response) => {
+  const served = await serve((request, response) => {
     let body = '';
     request.setEncoding('utf8');
     request.on('data', (chunk: string) => {
@@ -39,20 +38,7 @@ export async function startEchoingGateway(
       response.end(reply.body);
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    bodies: () => [...bodies],
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return { url: served.url, bodies: () => [...bodies], close: served.close };
 }
 
 /** The ways a gateway may quote a request it rejects. */

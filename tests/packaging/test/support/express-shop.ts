@@ -1,6 +1,6 @@
 import { type CohorlyExpressOptions, type CohorlyMiddleware, cohorly } from '@cohorly/express';
+import { type Served, serve } from '@cohorly/test-support';
 import express from 'express';
-import { type Served, serve } from './serve.js';
 
 /** A running Express shop instrumented with `@cohorly/express`. */
 export interface ExpressShop {

@@ -1,13 +1,15 @@
 import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/** An HTTP server on 127.0.0.1. */
+/** An HTTP server listening on 127.0.0.1, on a free port. */
 export interface Served {
+  /** Its base URL, `http://127.0.0.1:<port>`. */
   url: string;
+  /** Stops listening and ends the connections still open; resolves once closed. */
   close(): Promise<void>;
 }
 
-/** Serves `listener` on 127.0.0.1, on a free port. */
+/** Serves `listener` (an Express app, a Node request handler) on 127.0.0.1, port 0. */
 export async function serve(listener: RequestListener): Promise<Served> {
   const server = createServer(listener);
   await new Promise<void>((resolve, reject) => {
@@ -20,14 +22,8 @@ export async function serve(listener: RequestListener): Promise<Served> {
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
+        // Keep-alive connections would hold close() open until they time out.
         server.closeAllConnections();
       }),
   };
-}
-
-/** A URL on 127.0.0.1 where nothing listens: connections are refused. */
-export async function refusingUrl(): Promise<string> {
-  const served = await serve(() => undefined);
-  await served.close();
-  return served.url;
 }

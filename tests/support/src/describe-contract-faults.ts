@@ -1,0 +1,130 @@
+import type { BufferedConsumer } from '@cohorly/core';
+import { contractFaults } from '@cohorly/testing';
+import { describe, expect, it, vi } from 'vitest';
+import {
+  CONTRACT_FAULT_CASE,
+  expectBackedOff,
+  expectDeliveredOnceOrDropped,
+} from './contract-fault-case.js';
+import { createFaultConsumer } from './fault-consumer.js';
+import { type FaultScene, useFaultScene } from './fault-scene.js';
+import {
+  expectNewestDelivered,
+  expectOverflowDropped,
+  QUEUE_CAP_OUTAGE,
+} from './queue-cap-outage.js';
+
+// Hanging answers end with the client's request timeout, the one real wait of the suite.
+const HANG_TIMEOUT_MS = 1_000;
+
+/** An app with the integration under test, as {@link describeContractFaults} drives it. */
+export interface MountedIntegration {
+  /**
+   * Its base URL. `GET /visit/:user` tracks "Visited" with `{ owner: user }` for the user
+   * named in the `x-user` header, and answers `{ user }` with 200.
+   */
+  url: string;
+  /** Flushes the client through the integration (joining any flush in progress). */
+  flush(): Promise<void>;
+}
+
+/**
+ * Serves an app with the integration under test on a client using `consumer`; whatever must
+ * be closed after the test goes to `defer` (the app before its client: last deferred, first
+ * run).
+ */
+export type MountIntegration = (
+  consumer: BufferedConsumer,
+  defer: FaultScene['defer'],
+) => Promise<MountedIntegration>;
+
+/**
+ * Runs an integration end to end through every fault of `contractFaults`, and through an
+ * outage that outlasts the queue cap: responses never change, every event tracked within
+ * the cap arrives exactly once (by `$insert_id`), and every drop is counted and reported.
+ * The client runs on a clock the suite moves, so backoff windows pass without sleeping.
+ * Call it inside a `describe` that names the integration.
+ */
+export function describeContractFaults(mount: MountIntegration): void {
+  const scene = useFaultScene();
+
+  async function start(options: { maxSize: number; maxQueueSize?: number; timeoutMs?: number }) {
+    const time = { now: 1_764_220_000_000 };
+    const { consumer, errors, reported } = createFaultConsumer({
+      apiHost: scene.server.url,
+      maxSize: options.maxSize,
+      maxQueueSize: options.maxQueueSize,
+      requestTimeoutMs: options.timeoutMs,
+      clock: () => time.now,
+    });
+    const integration = await mount(consumer, scene.defer);
+    const visit = async (user: string) => {
+      const response = await fetch(`${integration.url}/visit/${user}`, {
+        headers: { 'x-user': user },
+      });
+      return { status: response.status, body: (await response.json()) as unknown };
+    };
+    /** Flushes until nothing is queued, moving the clock past each backoff window (bounded). */
+    const deliver = async () => {
+      for (let round = 0; round < 10; round += 1) {
+        await integration.flush();
+        if (consumer.stats().queued.events === 0) return;
+        time.now = Math.max(time.now, consumer.stats().nextAttemptAt);
+      }
+      throw new Error(`not delivered: ${JSON.stringify(consumer.stats())}`);
+    };
+    return { integration, consumer, time, errors, visit, reported, deliver };
+  }
+
+  describe.each(contractFaults)('after $fault', ({ step, outcome, backoffMs }) => {
+    it('answers as usual, then delivers every event once, or drops, counts and reports it', async () => {
+      const { integration, consumer, time, errors, visit, reported, deliver } = await start({
+        maxSize: CONTRACT_FAULT_CASE.maxSize,
+        timeoutMs: step.delayMs ? HANG_TIMEOUT_MS : undefined,
+      });
+      scene.server.faults.next('/track', step);
+      const { users } = CONTRACT_FAULT_CASE;
+
+      const answers = await Promise.all(users.map(visit));
+
+      expect(answers).toEqual(users.map((user) => ({ status: 200, body: { user } })));
+      // The flushes of the closing responses meet the fault; this flush joins them (and a
+      // hanging answer's request timeout).
+      await vi.waitFor(() => expect(scene.server.faults.pending()).toBe(0), { timeout: 10_000 });
+      await integration.flush();
+      if (outcome === 'retried') {
+        expectBackedOff({ consumer, errors, server: scene.server, now: time.now, backoffMs });
+      }
+      await deliver();
+
+      expectDeliveredOnceOrDropped({ server: scene.server, outcome, consumer, reported });
+    });
+  });
+
+  it('through an outage beyond the queue cap: drops and reports exactly the overflow, delivers the rest once back', async () => {
+    const { maxSize, maxQueueSize, users } = QUEUE_CAP_OUTAGE;
+    const { consumer, time, errors, visit, reported, deliver } = await start({
+      maxSize,
+      maxQueueSize,
+    });
+    const { port } = scene.server;
+    await scene.server.close();
+
+    // One at a time: the order events are tracked in is the order of the users.
+    for (const user of users) expect(await visit(user)).toEqual({ status: 200, body: { user } });
+
+    await vi.waitFor(() => expect(consumer.stats().retries).toBeGreaterThan(0), {
+      timeout: 10_000,
+    });
+    expectOverflowDropped(consumer, reported);
+    expect(errors.some((error) => error.code === 'network_error')).toBe(true);
+
+    // The server is back on the same port.
+    const restarted = await scene.restart(port);
+    time.now = consumer.stats().nextAttemptAt;
+    await deliver();
+
+    // The oldest ten were dropped; the newest twenty arrived, once each.
+    expectNewestDelivered(restarted, consumer);
+  });
+}
