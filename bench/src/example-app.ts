@@ -3,7 +3,11 @@ import type { RequestListener } from 'node:http';
 /** The parts of `apps/express-example` the `express-app` scenario runs. */
 export interface ExampleApp {
   /** The shop's Cohorly middleware, as its `server.ts` creates it. */
-  createAnalytics(overrides: { token: string; apiHost: string }): ExampleAnalytics;
+  createAnalytics(overrides: {
+    token: string;
+    apiHost: string;
+    flush?: 'coalesced' | 'on-close' | 'none';
+  }): ExampleAnalytics;
   /** The shop itself; `analytics: undefined` is the shop without Cohorly. */
   createApp(options: {
     analytics: ExampleAnalytics | undefined;

@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import type { ScenarioName, SdkName } from './adapters/types.js';
-import { checkTargets, median, type Summary, summarize } from './report.js';
+import { checkTargets, formatTable, median, type Summary, summarize } from './report.js';
 import type { RunResult } from './runner.js';
 
 it('takes the median of the finite values', () => {
@@ -23,6 +23,7 @@ function run(scenario: ScenarioName, sdk: SdkName, eventsPerSec: number, lost = 
     rejectedRequests: 0,
     eventsPerSec,
     cpuUsPerEvent: 1_000 / eventsPerSec,
+    trackCpuUsPerEvent: 400 / eventsPerSec,
     peakRssMb: 10_000 / eventsPerSec,
     startRssMb: 40,
     deliveryMs: 1,
@@ -40,6 +41,21 @@ it('reduces runs to medians, and losses to the worst run', () => {
     run('burst', 'cohorly', 20),
   ]);
   expect(summary).toMatchObject<Partial<Summary>>({ runs: 3, eventsPerSec: 20, lost: 2 });
+  expect(summary?.loopCpuUsPerEvent).toBeCloseTo(20);
+});
+
+it('shows the CPU of the tracking loop apart from the total', () => {
+  const table = formatTable(summarize([run('burst', 'mixpanel', 40)]));
+  const [header, , row] = table.split('\n');
+  const cells = row!.trim().split(/\s{2,}/);
+  expect(
+    cells[
+      header!
+        .trim()
+        .split(/\s{2,}/)
+        .indexOf('loop us/ev')
+    ],
+  ).toBe('10.00');
 });
 
 it('checks each target against the best peer, and says which peer that is', () => {

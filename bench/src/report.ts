@@ -12,6 +12,11 @@ export interface Summary {
   failedRuns: number;
   eventsPerSec: number;
   cpuUsPerEvent: number;
+  /**
+   * The part of `cpuUsPerEvent` spent in the tracking loop itself, the bench's own building
+   * of each event included (for burst, everything before the first request can go out).
+   */
+  loopCpuUsPerEvent: number;
   peakRssMb: number;
   startRssMb: number;
   deliveryMs: number;
@@ -61,6 +66,7 @@ export function summarize(results: readonly RunResult[]): Summary[] {
       failedRuns: runs.length - ok.length,
       eventsPerSec: med((r) => r.eventsPerSec),
       cpuUsPerEvent: med((r) => r.cpuUsPerEvent),
+      loopCpuUsPerEvent: med((r) => r.trackCpuUsPerEvent),
       peakRssMb: med((r) => r.peakRssMb),
       startRssMb: med((r) => r.startRssMb),
       deliveryMs: med((r) => r.deliveryMs),
@@ -90,6 +96,7 @@ export function formatTable(summaries: readonly Summary[]): string {
     'sdk',
     'events/s',
     'cpu us/ev',
+    'loop us/ev',
     'peak RSS MB',
     'delivery ms',
     'requests',
@@ -104,6 +111,7 @@ export function formatTable(summaries: readonly Summary[]): string {
     s.sdk,
     isServerScenario(s.scenario) ? '-' : fmt(s.eventsPerSec),
     fmt(s.cpuUsPerEvent, 2),
+    isServerScenario(s.scenario) ? '-' : fmt(s.loopCpuUsPerEvent, 2),
     fmt(s.peakRssMb, 1),
     isServerScenario(s.scenario) ? '-' : fmt(s.deliveryMs),
     fmt(s.requests),

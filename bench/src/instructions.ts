@@ -1,0 +1,145 @@
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { EXAMPLE_HEADERS, EXAMPLE_PATH } from './example-app.js';
+import { startSink } from './sink.js';
+
+/**
+ * Instructions per request of `apps/express-example` with and without `@cohorly/express`,
+ * counted by valgrind's callgrind: `node dist/instructions.js [requests] [runs]`. Unlike CPU
+ * time, the count does not depend on what else the machine is doing (with V8 on one thread,
+ * `--predictable`, the same run repeats within about 0.5%), so it answers "what does the
+ * middleware cost per request" on a shared, noisy VM where req/s varies by ±15% from run to
+ * run. It counts instructions, not time: what cache misses cost is left out. Needs
+ * `valgrind` (Debian's package); about 1 minute per run of 1,000 requests.
+ */
+const run = promisify(execFile);
+const CONNECTIONS = 10;
+
+async function main(): Promise<void> {
+  const requests = Number(process.argv[2] ?? 1000);
+  const runs = Number(process.argv[3] ?? 2);
+  const sink = await startSink();
+  const dir = await mkdtemp(join(tmpdir(), 'cohorly-callgrind-'));
+  const counts: Record<string, number[]> = { none: [], cohorly: [] };
+  try {
+    for (let i = 0; i < runs; i++) {
+      // Alternating, like the rest of the bench.
+      for (const variant of i % 2 === 0 ? ['none', 'cohorly'] : ['cohorly', 'none']) {
+        sink.reset();
+        const perRequest = await measure(variant, sink.url, requests, dir);
+        // Every request tracked one event, and close() delivered them all.
+        const delivered = sink.counts().delivered;
+        const expected = variant === 'cohorly' ? requests * 3 : 0;
+        if (delivered !== expected) {
+          throw new Error(`${variant}: the sink received ${delivered} events, not ${expected}`);
+        }
+        counts[variant]!.push(perRequest);
+        console.log(
+          `${variant.padEnd(8)} ${Math.round(perRequest).toLocaleString('en')} instructions/request`,
+        );
+      }
+    }
+  } finally {
+    await sink.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+  const none = median(counts.none!);
+  const cohorly = median(counts.cohorly!);
+  console.log(
+    `\nmedians of ${runs}: bare ${Math.round(none).toLocaleString('en')}, with @cohorly/express ${Math.round(cohorly).toLocaleString('en')} instructions/request: +${Math.round(cohorly - none).toLocaleString('en')} (+${((cohorly / none - 1) * 100).toFixed(1)}%); bare/cohorly ${((none / cohorly) * 100).toFixed(1)}%`,
+  );
+}
+
+/** One app under callgrind: warm-up requests, then `requests` counted ones. */
+async function measure(variant: string, sinkUrl: string, requests: number, dir: string) {
+  const out = join(dir, `${variant}-${Date.now()}`);
+  const app = spawn(
+    'valgrind',
+    [
+      '--tool=callgrind',
+      // V8 writes machine code at run time: valgrind must notice it.
+      '--smc-check=all-non-file',
+      '--separate-threads=yes',
+      `--callgrind-out-file=${out}.%p`,
+      process.execPath,
+      // V8 on one thread, its compiler and garbage collector included: the same run then
+      // counts the same instructions to within about 0.5%, and nothing is left out.
+      '--predictable',
+      fileURLToPath(new URL('instructions-app.js', import.meta.url)),
+      variant,
+      sinkUrl,
+    ],
+    { stdio: ['pipe', 'pipe', 'ignore'] },
+  );
+  const lines = createInterface({ input: app.stdout! })[Symbol.asyncIterator]();
+  const port = Number((await lines.next()).value);
+  const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
+  try {
+    // Twice as many warm-up requests as counted ones, so the optimizing compiler is done.
+    await load(port, agent, requests * 2);
+    await run('callgrind_control', ['--zero', String(app.pid)]);
+    await load(port, agent, requests);
+    await run('callgrind_control', ['--dump=measured', String(app.pid)]);
+  } finally {
+    agent.destroy();
+    app.stdin!.end();
+  }
+  const [code] = await once(app, 'exit');
+  if (code !== 0) throw new Error(`${variant}: the app exited with ${code}`);
+  // Thread 1 of dump 1: the main thread, from the zeroing to the dump.
+  const file = (await readdir(dir)).find(
+    (name) => name.startsWith(`${variant}-`) && name.endsWith('.1-01'),
+  );
+  if (!file) throw new Error(`${variant}: callgrind wrote no dump`);
+  const text = await readFile(join(dir, file), 'utf8');
+  const total = /^(?:summary|totals): (\d+)/m.exec(text);
+  if (!total) throw new Error(`${variant}: no total in ${file}`);
+  await rm(join(dir, file));
+  return Number(total[1]) / requests;
+}
+
+/** `count` GET requests of the shop's catalog, `CONNECTIONS` at a time. */
+async function load(port: number, agent: Agent, count: number): Promise<void> {
+  let started = 0;
+  const one = () =>
+    new Promise<void>((resolve, reject) => {
+      const req = request(
+        { host: '127.0.0.1', port, path: EXAMPLE_PATH, agent, headers: EXAMPLE_HEADERS },
+        (res) => {
+          if (res.statusCode !== 200) reject(new Error(`status ${res.statusCode}`));
+          res.resume();
+          res.on('end', resolve);
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+  await Promise.all(
+    Array.from({ length: CONNECTIONS }, async () => {
+      while (started < count) {
+        started += 1;
+        await one();
+      }
+    }),
+  );
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exitCode = 1;
+});
