@@ -10,7 +10,7 @@ const run = promisify(execFile);
 // exits 1 otherwise). No assertion here is on the counts themselves.
 it('counts the instructions per request of the shop with and without @cohorly/express', async () => {
   const script = fileURLToPath(new URL('../dist/instructions.js', import.meta.url));
-  const { stdout } = await run(process.execPath, [script, '20', '1'], { timeout: 240_000 });
+  const { stdout } = await run(process.execPath, [script, '20', '1', '20'], { timeout: 240_000 });
   const perRequest = (variant: string) =>
     Number(
       new RegExp(`^${variant}\\s+([\\d,]+) instructions/request$`, 'm')

@@ -12,19 +12,23 @@ import { startSink } from './sink.js';
 
 /**
  * Instructions per request of `apps/express-example` with and without `@cohorly/express`,
- * counted by valgrind's callgrind: `node dist/instructions.js [requests] [runs]`. Unlike CPU
- * time, the count does not depend on what else the machine is doing (with V8 on one thread,
- * `--predictable`, the same run repeats within about 0.5%), so it answers "what does the
+ * counted by valgrind's callgrind: `node dist/instructions.js [requests] [runs] [warm-up]`
+ * (3,000 counted requests after 2,000 warm-up ones, 2 runs each, by default). Unlike CPU
+ * time, the count does not depend on what else the machine is doing: with V8 on one thread
+ * (`--predictable`) the bare shop repeats within 1.5%. So it answers "what does the
  * middleware cost per request" on a shared, noisy VM where req/s varies by ±15% from run to
- * run. It counts instructions, not time: what cache misses cost is left out. Needs
- * `valgrind` (Debian's package); about 1 minute per run of 1,000 requests.
+ * run. The app with the middleware varies more, with the major garbage collections that
+ * happen to fall inside the window, so count enough requests for several of them. It counts
+ * instructions, not time: what cache misses cost is left out. Needs `valgrind` (Debian's
+ * package); about 2 minutes per run.
  */
 const run = promisify(execFile);
 const CONNECTIONS = 10;
 
 async function main(): Promise<void> {
-  const requests = Number(process.argv[2] ?? 1000);
+  const requests = Number(process.argv[2] ?? 3000);
   const runs = Number(process.argv[3] ?? 2);
+  const warmUp = Number(process.argv[4] ?? 2000);
   const sink = await startSink();
   const dir = await mkdtemp(join(tmpdir(), 'cohorly-callgrind-'));
   const counts: Record<string, number[]> = { none: [], cohorly: [] };
@@ -33,10 +37,10 @@ async function main(): Promise<void> {
       // Alternating, like the rest of the bench.
       for (const variant of i % 2 === 0 ? ['none', 'cohorly'] : ['cohorly', 'none']) {
         sink.reset();
-        const perRequest = await measure(variant, sink.url, requests, dir);
+        const perRequest = await measure(variant, sink.url, requests, warmUp, dir);
         // Every request tracked one event, and close() delivered them all.
         const delivered = sink.counts().delivered;
-        const expected = variant === 'cohorly' ? requests * 3 : 0;
+        const expected = variant === 'cohorly' ? warmUp + requests : 0;
         if (delivered !== expected) {
           throw new Error(`${variant}: the sink received ${delivered} events, not ${expected}`);
         }
@@ -57,8 +61,14 @@ async function main(): Promise<void> {
   );
 }
 
-/** One app under callgrind: warm-up requests, then `requests` counted ones. */
-async function measure(variant: string, sinkUrl: string, requests: number, dir: string) {
+/** One app under callgrind: `warmUp` requests, then `requests` counted ones. */
+async function measure(
+  variant: string,
+  sinkUrl: string,
+  requests: number,
+  warmUp: number,
+  dir: string,
+) {
   const out = join(dir, `${variant}-${Date.now()}`);
   const app = spawn(
     'valgrind',
@@ -82,8 +92,8 @@ async function measure(variant: string, sinkUrl: string, requests: number, dir: 
   const port = Number((await lines.next()).value);
   const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
   try {
-    // Twice as many warm-up requests as counted ones, so the optimizing compiler is done.
-    await load(port, agent, requests * 2);
+    // Warm-up, so that the optimizing compiler is done before the count starts.
+    await load(port, agent, warmUp);
     await run('callgrind_control', ['--zero', String(app.pid)]);
     await load(port, agent, requests);
     await run('callgrind_control', ['--dump=measured', String(app.pid)]);
