@@ -15,7 +15,7 @@ import { startSink } from './sink.js';
  * counted by valgrind's callgrind: `node dist/instructions.js [requests] [runs] [warm-up]`
  * (3,000 counted requests after 2,000 warm-up ones, 2 runs each, by default). Unlike CPU
  * time, the count does not depend on what else the machine is doing: with V8 on one thread
- * (`--predictable`) the bare shop repeats within 1.5%. So it answers "what does the
+ * (`--predictable`) the bare shop repeats within ±1.5%. So it answers "what does the
  * middleware cost per request" on a shared, noisy VM where req/s varies by ±15% from run to
  * run. The app with the middleware varies more, with the major garbage collections that
  * happen to fall inside the window, so count enough requests for several of them. It counts
@@ -29,6 +29,11 @@ async function main(): Promise<void> {
   const requests = Number(process.argv[2] ?? 3000);
   const runs = Number(process.argv[3] ?? 2);
   const warmUp = Number(process.argv[4] ?? 2000);
+  try {
+    await run('valgrind', ['--version']);
+  } catch {
+    throw new Error('instructions.js needs valgrind: apt-get install valgrind');
+  }
   const sink = await startSink();
   const dir = await mkdtemp(join(tmpdir(), 'cohorly-callgrind-'));
   const counts: Record<string, number[]> = { none: [], cohorly: [] };
@@ -79,8 +84,8 @@ async function measure(
       '--separate-threads=yes',
       `--callgrind-out-file=${out}.%p`,
       process.execPath,
-      // V8 on one thread, its compiler and garbage collector included: the same run then
-      // counts the same instructions to within about 0.5%, and nothing is left out.
+      // V8 on one thread: its compiler and garbage collector count too, and run where the
+      // same requests put them, not where another thread's timing does.
       '--predictable',
       fileURLToPath(new URL('instructions-app.js', import.meta.url)),
       variant,
