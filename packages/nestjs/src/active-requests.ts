@@ -33,8 +33,10 @@ export function openRequest(
   } else {
     const scope = integration.begin(state);
     tracker = scope.tracker;
+    // `on`, not `once`: 'close' fires once, `closed()` ignores a second call, and `once`'s
+    // wrapper and its removal cost inline-cache misses on every request (bench/README.md).
     if (response.closed) scope.closed();
-    else response.once('close', scope.closed);
+    else response.on('close', scope.closed);
   }
   const entry: ActiveRequest = { state, tracker };
   active.set(raw, entry);
