@@ -3,12 +3,7 @@ import { createCohorlyServer } from '@cohorly/next';
 import { startTestServer, type TestServer } from '@cohorly/testing';
 import { Agent, fetch as undiciFetch, type RequestInit as UndiciRequestInit } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  type Certificate,
-  hasOpenssl,
-  nodeCryptoCertificate,
-  opensslCertificate,
-} from './support/self-signed-certificate.js';
+import { type Certificate, certificateSources } from './support/self-signed-certificate.js';
 import { startTlsProxy, type TlsProxy } from './support/tls-proxy.js';
 
 // A Cohorly server behind HTTPS with a private CA (here a self-signed certificate made now):
@@ -26,10 +21,7 @@ function fetchTrusting(ca: string): { fetch: FetchLike; agent: Agent } {
   return { fetch, agent };
 }
 
-const sources: Array<[string, () => Promise<Certificate> | Certificate]> = [
-  ['node:crypto', nodeCryptoCertificate],
-];
-if (await hasOpenssl()) sources.unshift(['openssl req -x509', opensslCertificate]);
+const sources = await certificateSources();
 
 describe.each(sources)('with a certificate made by %s', (_, makeCertificate) => {
   let server: TestServer;

@@ -3,12 +3,7 @@ import { BufferedConsumer, Cohorly, type CohorlyError, Consumer } from '@cohorly
 import { createNodeFetch } from '@cohorly/server-kit/node';
 import { startTestServer, type TestServer } from '@cohorly/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  type Certificate,
-  hasOpenssl,
-  nodeCryptoCertificate,
-  opensslCertificate,
-} from './support/self-signed-certificate.js';
+import { type Certificate, certificateSources } from './support/self-signed-certificate.js';
 import { startTlsProxy, type TlsProxy } from './support/tls-proxy.js';
 
 // The built @cohorly/server-kit/node transport against a Cohorly server behind HTTPS with a
@@ -16,10 +11,7 @@ import { startTlsProxy, type TlsProxy } from './support/tls-proxy.js';
 // given an https.Agent that trusts that certificate, and the default createNodeFetch()
 // refuses it, so TLS is really checked.
 
-const sources: Array<[string, () => Promise<Certificate> | Certificate]> = [
-  ['node:crypto', nodeCryptoCertificate],
-];
-if (await hasOpenssl()) sources.unshift(['openssl req -x509', opensslCertificate]);
+const sources = await certificateSources();
 
 describe.each(sources)('createNodeFetch with a certificate made by %s', (_, makeCertificate) => {
   let server: TestServer;

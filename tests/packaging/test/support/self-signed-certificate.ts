@@ -14,7 +14,7 @@ export interface Certificate {
 const run = promisify(execFile);
 
 /** True when an `openssl` command can be run. */
-export async function hasOpenssl(): Promise<boolean> {
+async function hasOpenssl(): Promise<boolean> {
   try {
     await run('openssl', ['version'], { timeout: 10_000 });
     return true;
@@ -124,4 +124,18 @@ export function nodeCryptoCertificate(): Certificate {
   // Fails here, not in a TLS handshake, if the encoding is wrong.
   if (!new X509Certificate(cert).checkIP('127.0.0.1')) throw new Error('bad certificate');
   return { cert, key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
+}
+
+/**
+ * The ways a certificate can be made here, by name, for `describe.each`: `openssl req -x509`
+ * first when the command exists, and always `node:crypto`.
+ */
+export async function certificateSources(): Promise<
+  Array<[string, () => Promise<Certificate> | Certificate]>
+> {
+  const sources: Array<[string, () => Promise<Certificate> | Certificate]> = [
+    ['node:crypto', nodeCryptoCertificate],
+  ];
+  if (await hasOpenssl()) sources.unshift(['openssl req -x509', opensslCertificate]);
+  return sources;
 }
