@@ -8,6 +8,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { EXAMPLE_HEADERS, EXAMPLE_PATH } from './example-app.js';
+import { median } from './report.js';
 import { startSink } from './sink.js';
 
 /**
@@ -144,12 +145,6 @@ async function load(port: number, agent: Agent, count: number): Promise<void> {
       }
     }),
   );
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 main().catch((error: unknown) => {
