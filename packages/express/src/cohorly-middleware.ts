@@ -51,12 +51,15 @@ export function cohorly(options: CohorlyExpressOptions = {}): CohorlyMiddleware 
     }
     const scope = integration.begin(req);
     req.cohorly = scope.tracker;
+    // Only 'on-close' mode needs to hear of the close ('coalesced' asks for its flush as
+    // events are tracked): a listener on every response is a cost (bench/README.md).
     // 'close' fires both when the response finished and when the client went away first,
     // and only once. `on`, not `once`: `closed()` ignores a second call anyway, and `once`'s
-    // wrapper and its removal cost two objects and several inline-cache misses per request
-    // on Express's response objects (bench/README.md, "Express").
-    if (res.closed) scope.closed();
-    else res.on('close', scope.closed);
+    // wrapper and its removal cost two objects and several inline-cache misses per request.
+    if (integration.flushesOnClose) {
+      if (res.closed) scope.closed();
+      else res.on('close', scope.closed);
+    }
     // `run()`, not `enterWith()`: the tracker is visible to everything `next` starts, and
     // to nothing else.
     runWithTracker(scope.tracker, next);

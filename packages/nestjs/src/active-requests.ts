@@ -33,10 +33,13 @@ export function openRequest(
   } else {
     const scope = integration.begin(state);
     tracker = scope.tracker;
-    // `on`, not `once`: 'close' fires once, `closed()` ignores a second call, and `once`'s
-    // wrapper and its removal cost inline-cache misses on every request (bench/README.md).
-    if (response.closed) scope.closed();
-    else response.on('close', scope.closed);
+    // Only 'on-close' mode needs to hear of the close ('coalesced' asks for its flush as
+    // events are tracked). `on`, not `once`: 'close' fires once, `closed()` ignores a second
+    // call, and `once`'s wrapper and its removal cost inline-cache misses on every request.
+    if (integration.flushesOnClose) {
+      if (response.closed) scope.closed();
+      else response.on('close', scope.closed);
+    }
   }
   const entry: ActiveRequest = { state, tracker };
   active.set(raw, entry);

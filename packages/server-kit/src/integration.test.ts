@@ -73,10 +73,29 @@ describe('CohorlyIntegration', () => {
     expect(errors).toEqual([]);
   });
 
+  it("'coalesced' flushes what a request tracked while it is still open, with no close", async () => {
+    const { integration, flushes } = integrate();
+    // Frameworks listen for the response's close only when it matters.
+    expect(integration.flushesOnClose).toBe(false);
+    const scope = integration.begin(request('user-1'));
+    void scope.tracker.track('Upload Started');
+
+    // A long request (an upload, a stream): its response has not closed.
+    await vi.advanceTimersByTimeAsync(49);
+    expect(flushes).not.toHaveBeenCalled();
+    await vi.advanceTimersByTimeAsync(1);
+
+    expect(flushes).toHaveBeenCalledTimes(1);
+    const [event] = await server.waitForEvents(1);
+    expect(event!.distinctId).toBe('user-1');
+  });
+
   it("'on-close' flushes as each request closes", async () => {
     const { integration, flushes } = integrate({ flush: 'on-close' });
+    expect(integration.flushesOnClose).toBe(true);
     const scope = integration.begin(request('user-1'));
     void scope.tracker.track('Order Placed');
+    await vi.advanceTimersByTimeAsync(1000);
     expect(flushes).not.toHaveBeenCalled();
 
     scope.closed();

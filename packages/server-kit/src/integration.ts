@@ -4,13 +4,14 @@ import type { IdentityOptions } from './identity.js';
 import { type ErrorHandler, warnOnError } from './report-error.js';
 import type { RequestAccessor } from './request-accessor.js';
 import type { RequestPropertiesOptions } from './request-properties.js';
-import { RequestTracker } from './request-tracker.js';
+import { RequestTracker, type TrackerScope } from './request-tracker.js';
 import { type ClientOptions, resolveClient } from './resolve-client.js';
 
 /**
  * When a request's events are flushed:
- * - `'coalesced'`: soon after the response closes, sharing one flush with the requests that
- *   close around it (50 ms debounce, at most 500 ms).
+ * - `'coalesced'`: soon after they are tracked, sharing one flush with the events of the
+ *   requests around them (50 ms debounce, at most 500 ms), so by the time a response has
+ *   closed its events are on their way or already delivered.
  * - `'on-close'`: at once when the response closes (serverless, where the instance may be
  *   frozen right after).
  * - `'none'`: left to the client's own batching (a full batch, or its flush interval).
@@ -44,7 +45,10 @@ export interface IntegrationOptions<Req>
 export interface RequestScope<Events extends EventCatalog<Events> = AnyEvents> {
   /** The request's tracker. */
   tracker: RequestTracker<Events>;
-  /** Call when the response has closed (finished, or aborted by the client). */
+  /**
+   * Call when the response has closed (finished, or aborted by the client). Only
+   * `'on-close'` mode acts on it: see {@link CohorlyIntegration.flushesOnClose}.
+   */
   closed(): void;
 }
 
@@ -57,6 +61,13 @@ export class CohorlyIntegration<Req> {
   readonly client: Cohorly;
   /** The error handler in force. */
   readonly onError: ErrorHandler;
+  /**
+   * True in `'on-close'` mode, the only one in which `closed()` does anything: a framework
+   * listens for each response's close only then. In `'coalesced'` mode the flush is asked for
+   * as each event is tracked, so no listener is needed; on Express a listener on every
+   * response costs about 12,000 instructions per request (bench/README.md, "Express").
+   */
+  readonly flushesOnClose: boolean;
   private readonly closeClient: (options?: CloseOptions) => Promise<CloseReport>;
   private readonly coalescer: FlushCoalescer;
   private readonly mode: FlushMode;
@@ -73,6 +84,7 @@ export class CohorlyIntegration<Req> {
       );
     }
     this.mode = mode;
+    this.flushesOnClose = mode === 'on-close';
     this.onError = options.onError ?? warnOnError;
     const resolved = resolveClient(options, name, this.onError);
     this.client = resolved.client;
@@ -95,18 +107,20 @@ export class CohorlyIntegration<Req> {
 
   /** A tracker for `req`, and the hook to call when its response closes. */
   begin<Events extends EventCatalog<Events> = AnyEvents>(req: Req): RequestScope<Events> {
+    if (this.mode !== 'on-close') {
+      // 'coalesced' asks for its flush as each event is tracked: the coalescer arms one timer
+      // for them all, and events tracked after the response closed (background work) are
+      // covered the same way. 'none' leaves delivery to the client's batching.
+      const onTracked = this.mode === 'coalesced' ? this.requestFlush : undefined;
+      return { tracker: this.tracker<Events>(req, { onTracked }), closed: ignoreClose };
+    }
     let tracked = false;
     let closed = false;
-    const tracker = new RequestTracker<Events>({
-      req,
-      client: this.client,
-      accessor: this.accessor as RequestAccessor<unknown>,
-      options: this.options as IntegrationOptions<unknown>,
-      onError: this.onError,
+    const tracker = this.tracker<Events>(req, {
       onTracked: () => {
         tracked = true;
         // Events tracked after the response closed (background work) are flushed too.
-        if (closed) this.scheduleFlush();
+        if (closed) void this.coalescer.now();
       },
     });
     return {
@@ -114,7 +128,7 @@ export class CohorlyIntegration<Req> {
       closed: () => {
         if (closed) return;
         closed = true;
-        if (tracked) this.scheduleFlush();
+        if (tracked) void this.coalescer.now();
       },
     };
   }
@@ -124,14 +138,7 @@ export class CohorlyIntegration<Req> {
    * so handlers and middleware that track on every request need no special case.
    */
   ignored<Events extends EventCatalog<Events> = AnyEvents>(req: Req): RequestTracker<Events> {
-    return new RequestTracker<Events>({
-      req,
-      client: this.client,
-      accessor: this.accessor as RequestAccessor<unknown>,
-      options: this.options as IntegrationOptions<unknown>,
-      onError: this.onError,
-      discard: true,
-    });
+    return this.tracker<Events>(req, { discard: true });
   }
 
   /** Flushes now (single-flight with the coalesced flushes); never rejects. */
@@ -147,8 +154,23 @@ export class CohorlyIntegration<Req> {
     return this.closeClient(options);
   }
 
-  private scheduleFlush(): void {
-    if (this.mode === 'coalesced') this.coalescer.request();
-    else if (this.mode === 'on-close') void this.coalescer.now();
+  private readonly requestFlush = (): void => this.coalescer.request();
+
+  /** Every tracker's scope has the same keys, so V8 sees one shape at each access. */
+  private tracker<Events extends EventCatalog<Events>>(
+    req: Req,
+    { onTracked, discard = false }: Pick<TrackerScope<unknown>, 'onTracked' | 'discard'>,
+  ): RequestTracker<Events> {
+    return new RequestTracker<Events>({
+      req,
+      client: this.client,
+      accessor: this.accessor as RequestAccessor<unknown>,
+      options: this.options as IntegrationOptions<unknown>,
+      onError: this.onError,
+      onTracked,
+      discard,
+    });
   }
 }
+
+const ignoreClose = (): void => undefined;
