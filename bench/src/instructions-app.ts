@@ -2,10 +2,11 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadExampleApp } from './example-app.js';
+import { createRawMiddleware } from './raw-middleware.js';
 
 /**
  * The shop that `instructions.ts` runs under callgrind: `node instructions-app.js
- * <cohorly|none> <sink url>`. It prints its port, serves until stdin ends, then closes its
+ * <cohorly|raw|none> <sink url>`. It prints its port, serves until stdin ends, then closes its
  * middleware (delivering every event) and exits.
  */
 async function main(): Promise<void> {
@@ -17,7 +18,9 @@ async function main(): Promise<void> {
   const analytics =
     variant === 'cohorly'
       ? example.createAnalytics({ token: 'bench-token', apiHost: sinkUrl!, flush: 'none' })
-      : undefined;
+      : variant === 'raw'
+        ? createRawMiddleware(sinkUrl!)
+        : undefined;
   const app = example.createApp({ analytics, exportRowDelayMs: 0 });
   const server = createServer(app);
   server.listen(0, '127.0.0.1');

@@ -6,9 +6,9 @@ import { expect, it } from 'vitest';
 const run = promisify(execFile);
 
 // The instruction count in a tiny form, through valgrind for real: it proves that the tool
-// runs both apps, reads callgrind's counts and that every tracked event arrived (the tool
-// exits 1 otherwise). No assertion here is on the counts themselves.
-it('counts the instructions per request of the shop with and without @cohorly/express', async () => {
+// runs the three apps, reads callgrind's counts and that every tracked event arrived (the
+// tool exits 1 otherwise). No assertion here is on the counts themselves.
+it('counts the instructions per request of the shop bare, with @cohorly/express and with no SDK', async () => {
   const script = fileURLToPath(new URL('../dist/instructions.js', import.meta.url));
   const { stdout } = await run(process.execPath, [script, '20', '1', '20'], { timeout: 240_000 });
   const perRequest = (variant: string) =>
@@ -17,9 +17,9 @@ it('counts the instructions per request of the shop with and without @cohorly/ex
         .exec(stdout)?.[1]
         ?.replaceAll(',', ''),
     );
-  expect(perRequest('none')).toBeGreaterThan(10_000);
-  expect(perRequest('cohorly')).toBeGreaterThan(10_000);
-  expect(stdout).toMatch(
-    /medians of 1: bare [\d,]+, with @cohorly\/express [\d,]+ instructions\/request/,
-  );
+  for (const variant of ['none', 'cohorly', 'raw']) {
+    expect(perRequest(variant)).toBeGreaterThan(10_000);
+  }
+  expect(stdout).toMatch(/^ {2}with no SDK \(the floor\) +[\d,]+: \+[\d,]+ /m);
+  expect(stdout).toMatch(/Cohorly's extra over the floor's: [\d.]+x$/m);
 }, 300_000);

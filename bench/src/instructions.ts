@@ -12,9 +12,11 @@ import { median } from './report.js';
 import { startSink } from './sink.js';
 
 /**
- * Instructions per request of `apps/express-example` with and without `@cohorly/express`,
- * counted by valgrind's callgrind: `node dist/instructions.js [requests] [runs] [warm-up]`
- * (3,000 counted requests after 2,000 warm-up ones, 2 runs each, by default). Unlike CPU
+ * Instructions per request of `apps/express-example` bare, with `@cohorly/express`, and with
+ * the floor of any SDK (no SDK: the same events, JSON, POSTed 50 at a time), counted by
+ * valgrind's callgrind: `node dist/instructions.js [requests] [runs] [warm-up]` (3,000
+ * counted requests after 2,000 warm-up ones, 2 runs each, by default). The apps run on the
+ * Node.js that runs this script, so another version is measured by running it with that one. Unlike CPU
  * time, the count does not depend on what else the machine is doing: with V8 on one thread
  * (`--predictable`) the bare shop repeats within ±1.5%. So it answers "what does the
  * middleware cost per request" on a shared, noisy VM where req/s varies by ±15% from run to
@@ -37,20 +39,21 @@ async function main(): Promise<void> {
   }
   const sink = await startSink();
   const dir = await mkdtemp(join(tmpdir(), 'cohorly-callgrind-'));
-  const counts: Record<string, number[]> = { none: [], cohorly: [] };
+  const counts: Record<Variant, number[]> = { none: [], cohorly: [], raw: [] };
   try {
     for (let i = 0; i < runs; i++) {
       // Alternating, like the rest of the bench.
-      for (const variant of i % 2 === 0 ? ['none', 'cohorly'] : ['cohorly', 'none']) {
+      const order = i % 2 === 0 ? VARIANTS : [...VARIANTS].reverse();
+      for (const variant of order) {
         sink.reset();
         const perRequest = await measure(variant, sink.url, requests, warmUp, dir);
         // Every request tracked one event, and close() delivered them all.
         const delivered = sink.counts().delivered;
-        const expected = variant === 'cohorly' ? warmUp + requests : 0;
+        const expected = variant === 'none' ? 0 : warmUp + requests;
         if (delivered !== expected) {
           throw new Error(`${variant}: the sink received ${delivered} events, not ${expected}`);
         }
-        counts[variant]!.push(perRequest);
+        counts[variant].push(perRequest);
         console.log(
           `${variant.padEnd(8)} ${Math.round(perRequest).toLocaleString('en')} instructions/request`,
         );
@@ -60,16 +63,31 @@ async function main(): Promise<void> {
     await sink.close();
     await rm(dir, { recursive: true, force: true });
   }
-  const none = median(counts.none!);
-  const cohorly = median(counts.cohorly!);
+  const none = median(counts.none);
+  const cohorly = median(counts.cohorly);
+  const raw = median(counts.raw);
+  const n = (count: number) => Math.round(count).toLocaleString('en');
+  const extra = (count: number) =>
+    `+${n(count - none)} (+${((count / none - 1) * 100).toFixed(1)}%), bare/it ${((none / count) * 100).toFixed(1)}%`;
+  console.log(`\nmedians of ${runs} runs, instructions per request (Node ${process.version}):`);
+  console.log(`  bare shop                 ${n(none)}`);
+  console.log(`  with @cohorly/express     ${n(cohorly)}: ${extra(cohorly)}`);
+  console.log(`  with no SDK (the floor)   ${n(raw)}: ${extra(raw)}`);
   console.log(
-    `\nmedians of ${runs}: bare ${Math.round(none).toLocaleString('en')}, with @cohorly/express ${Math.round(cohorly).toLocaleString('en')} instructions/request: +${Math.round(cohorly - none).toLocaleString('en')} (+${((cohorly / none - 1) * 100).toFixed(1)}%); bare/cohorly ${((none / cohorly) * 100).toFixed(1)}%`,
+    `  Cohorly's extra over the floor's: ${((cohorly - none) / (raw - none)).toFixed(2)}x`,
   );
 }
 
+/**
+ * The shop three ways: bare; with `@cohorly/express` as the shop sets it up; with the
+ * floor of any SDK (`raw-middleware.ts`: the same events, JSON and POSTed, nothing else).
+ */
+const VARIANTS = ['none', 'cohorly', 'raw'] as const;
+type Variant = (typeof VARIANTS)[number];
+
 /** One app under callgrind: `warmUp` requests, then `requests` counted ones. */
 async function measure(
-  variant: string,
+  variant: Variant,
   sinkUrl: string,
   requests: number,
   warmUp: number,
