@@ -7,6 +7,7 @@ import { createAdapter } from './adapters/index.js';
 import { type Adapter, CLOSE_TIMEOUT_MS, isExampleAppScenario } from './adapters/types.js';
 import { EXAMPLE_HEADERS, EXAMPLE_PATH, type ExampleApp, loadExampleApp } from './example-app.js';
 import { type ChildMessage, type ChildResult, type ChildSpec, epochNow } from './protocol.js';
+import { createRawMiddleware } from './raw-middleware.js';
 
 /** The period of the outage scenario's tracking loop. */
 const OUTAGE_TICK_MS = 10;
@@ -139,9 +140,10 @@ async function serveUntilStop(
 }
 
 /**
- * `apps/express-example`, with its own Cohorly middleware (sdk `cohorly`) or without any
- * (`none`), until the parent writes `stop`. The SDK is inside the app: `track` is the app's
- * own `GET /products` handler, `close` its middleware's `close()`.
+ * `apps/express-example`, with its own Cohorly middleware (sdk `cohorly`), with the floor of
+ * any SDK (`raw`: `raw-middleware.ts`) or without any (`none`), until the parent writes
+ * `stop`. The SDK is inside the app: `track` is the app's own `GET /products` handler,
+ * `close` its middleware's `close()`.
  */
 async function exampleApp(
   example: ExampleApp,
@@ -151,7 +153,9 @@ async function exampleApp(
   const bare = spec.sdk === 'none';
   const analytics = bare
     ? undefined
-    : example.createAnalytics({ token: 'bench-token', apiHost: spec.sinkUrl });
+    : spec.sdk === 'raw'
+      ? createRawMiddleware(spec.sinkUrl)
+      : example.createAnalytics({ token: 'bench-token', apiHost: spec.sinkUrl });
   const app = example.createApp({ analytics, exportRowDelayMs: 0 });
   let undelivered = 0;
   const adapter: Adapter = {

@@ -12,9 +12,9 @@ export const FULL_CONFIG: BenchConfig = {
     backfill: [...SDKS, 'raw'],
     outage: SDKS,
     express: [...SDKS, 'none'],
-    // The example app with its own middleware, and without Cohorly.
-    'express-app': ['cohorly', 'none'],
-    'express-app-paced': ['cohorly', 'none'],
+    // The example app with its own middleware, with no SDK (the floor), and bare.
+    'express-app': ['cohorly', 'raw', 'none'],
+    'express-app-paced': ['cohorly', 'raw', 'none'],
   },
   burstEvents: 100_000,
   backfillEvents: 100_000,

@@ -79,3 +79,23 @@ it('checks each target against the best peer, and says which peer that is', () =
     met: true,
   });
 });
+
+it('sets the example app with Cohorly beside the same app with no SDK, by CPU per request', () => {
+  const app = (sdk: SdkName, cpuUsPerRequest: number) =>
+    ({
+      ...run('express-app', sdk, 0),
+      tracked: sdk === 'none' ? 0 : 100,
+      delivered: sdk === 'none' ? 0 : 100,
+      requestsPerSec: 1_000_000 / cpuUsPerRequest,
+      cpuUsPerRequest,
+    }) as RunResult;
+  const checks = checkTargets(summarize([app('none', 200), app('cohorly', 250), app('raw', 220)]));
+  expect(checks.find((c) => c.target.includes('(bare CPU/request / cohorly'))).toMatchObject({
+    measured: '80.0%',
+    met: false,
+  });
+  expect(checks.find((c) => c.target.includes('with no SDK'))).toMatchObject({
+    measured: '90.9%',
+    met: false,
+  });
+});

@@ -223,6 +223,16 @@ export function checkTargets(summaries: readonly Summary[]): TargetCheck[] {
       measured: `${fmt(cost * 100, 1)}%`,
       met: cost >= 0.95,
     });
+    // The same question asked of no SDK at all: how much of the target any SDK can reach.
+    const floor = find(scenario, 'raw');
+    if (floor) {
+      const floorCost = ratio(bare.cpuUsPerRequest, floor.cpuUsPerRequest);
+      checks.push({
+        target: `${scenario}: for reference, the same app with no SDK (raw-middleware.ts) keeps >= 95% of the bare app (bare CPU/request / raw CPU/request)`,
+        measured: `${fmt(floorCost * 100, 1)}%`,
+        met: floorCost >= 0.95,
+      });
+    }
   }
   return checks;
 }

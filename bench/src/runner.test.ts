@@ -14,8 +14,8 @@ const TINY: BenchConfig = {
     outage: ['cohorly', 'posthog', 'segment', 'mixpanel'],
     // The peers' `track` is the one the outage runs already use.
     express: ['cohorly', 'none'],
-    'express-app': ['cohorly', 'none'],
-    'express-app-paced': ['cohorly', 'none'],
+    'express-app': ['cohorly', 'raw', 'none'],
+    'express-app-paced': ['cohorly', 'raw', 'none'],
   },
   burstEvents: 200,
   // Enough for the batching SDKs to fill a batch of 500 while awaited.
@@ -113,9 +113,12 @@ describe.each(['express', 'express-app', 'express-app-paced'] as const)('%s', (s
     }
     const bare = results.find((r) => r.sdk === 'none')!;
     expect(bare).toMatchObject({ tracked: 0, delivered: 0, requests: 0 });
-    const cohorly = results.find((r) => r.sdk === 'cohorly')!;
-    expect(cohorly.tracked).toBeGreaterThan(0);
-    expect(cohorly).toMatchObject({ delivered: cohorly.tracked, lost: 0, duplicates: 0 });
-    expect(cohorly.sink.byFormat.cohorly).toBe(cohorly.tracked);
+    // Cohorly, and in the example app the floor with no SDK, deliver every event.
+    for (const sdk of scenario === 'express' ? ['cohorly'] : ['cohorly', 'raw']) {
+      const result = results.find((r) => r.sdk === sdk)!;
+      expect(result.tracked).toBeGreaterThan(0);
+      expect(result).toMatchObject({ delivered: result.tracked, lost: 0, duplicates: 0 });
+      expect(result.sink.byFormat.cohorly).toBe(result.tracked);
+    }
   });
 });
