@@ -14,22 +14,23 @@ import { startSink } from './sink.js';
 /**
  * Instructions per request of `apps/express-example` bare, with `@cohorly/express`, and with
  * the floor of any SDK (no SDK: the same events, JSON, POSTed 50 at a time), counted by
- * valgrind's callgrind: `node dist/instructions.js [requests] [runs] [warm-up]` (3,000
+ * valgrind's callgrind: `node dist/instructions.js [requests] [runs] [warm-up]` (10,000
  * counted requests after 2,000 warm-up ones, 2 runs each, by default). The apps run on the
- * Node.js that runs this script, so another version is measured by running it with that one. Unlike CPU
- * time, the count does not depend on what else the machine is doing: with V8 on one thread
- * (`--predictable`) the bare shop repeats within ±1.5%. So it answers "what does the
- * middleware cost per request" on a shared, noisy VM where req/s varies by ±15% from run to
- * run. The app with the middleware varies more, with the major garbage collections that
- * happen to fall inside the window, so count enough requests for several of them. It counts
- * instructions, not time: what cache misses cost is left out. Needs `valgrind` (Debian's
- * package); about 2 minutes per run.
+ * Node.js that runs this script, so another version is measured by running this with it.
+ *
+ * Unlike CPU time, the count does not depend on what else the machine is doing: with V8 on
+ * one thread (`--predictable`) it answers "what does the middleware cost per request" on a
+ * shared, noisy VM where req/s varies by ±15% from run to run. What still moves it is the
+ * major garbage collections that fall inside the window (the shop runs one about every
+ * 2,000 requests): 3,000-request windows vary by ±3%, 10,000-request ones by under 1%. It
+ * counts instructions, not time: what cache misses and the kernel cost is left out. Needs
+ * `valgrind` (Debian's package); 2 to 4 minutes per app and run.
  */
 const run = promisify(execFile);
 const CONNECTIONS = 10;
 
 async function main(): Promise<void> {
-  const requests = Number(process.argv[2] ?? 3000);
+  const requests = Number(process.argv[2] ?? 10_000);
   const runs = Number(process.argv[3] ?? 2);
   const warmUp = Number(process.argv[4] ?? 2000);
   try {

@@ -65,7 +65,7 @@ export class CohorlyIntegration<Req> {
    * True in `'on-close'` mode, the only one in which `closed()` does anything: a framework
    * listens for each response's close only then. In `'coalesced'` mode the flush is asked for
    * as each event is tracked, so no listener is needed; on Express a listener on every
-   * response costs about 12,000 instructions per request (bench/README.md, "Express").
+   * response costs about 10,000 instructions per request (bench/README.md, "Express").
    */
   readonly flushesOnClose: boolean;
   private readonly closeClient: (options?: CloseOptions) => Promise<CloseReport>;
