@@ -32,7 +32,7 @@ describe.each(EXPRESS_VERSIONS)('delivery on $name', ({ express }) => {
     expect(unhandled).toEqual([]);
   });
 
-  it('flushes the events of a request when its response closes', async () => {
+  it('flushes the events of a request soon after it tracked them, with no timer in the client', async () => {
     const app = express();
     app.use(h.middleware({ batching: NO_TIMER }));
     app.get('/', (req, res) => {
@@ -47,7 +47,7 @@ describe.each(EXPRESS_VERSIONS)('delivery on $name', ({ express }) => {
     expect(events).toHaveLength(1);
   });
 
-  it('shares batches between requests that close together: one flush in flight at a time', async () => {
+  it('shares batches between requests that track together: one flush in flight at a time', async () => {
     const app = express();
     app.use(h.middleware({ batching: NO_TIMER }));
     app.get('/:n', (req, res) => {

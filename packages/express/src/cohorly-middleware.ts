@@ -14,7 +14,7 @@ export type CohorlyExpressOptions = IntegrationOptions<Request>;
 
 /** The middleware `cohorly()` returns, with the handles you need on shutdown. */
 export interface CohorlyMiddleware {
-  /** Gives the request its tracker (`req.cohorly`) and flushes its events when it closes. */
+  /** Gives the request its tracker (`req.cohorly`), whose events are flushed per `flush`. */
   (req: Request, res: Response, next: NextFunction): void;
   /** The Cohorly client events are tracked with, for work outside requests. */
   readonly client: Cohorly;
@@ -31,8 +31,8 @@ export interface CohorlyMiddleware {
 /**
  * Cohorly for Express 4 and 5: `app.use(cohorly(options))`. Each request gets a tracker,
  * `req.cohorly` (and `getRequestCohorly()` anywhere in its async call chain), bound to the
- * request's user; its events are flushed when the response closes, coalesced with those of
- * the requests that close around it. Throws at startup when no project token is configured.
+ * request's user; its events are flushed soon after they are tracked, coalesced with those
+ * of the requests around it (or when the response closes, with `flush: 'on-close'`). Throws at startup when no project token is configured.
  */
 export function cohorly(options: CohorlyExpressOptions = {}): CohorlyMiddleware {
   const integration = new CohorlyIntegration<Request>(

@@ -15,8 +15,8 @@ export interface ActiveRequest {
 const active = new WeakMap<object, ActiveRequest>();
 
 /**
- * Starts following a request, once: a tracker from the server-kit, its flush when the Node
- * response closes (finished, or abandoned by the client). A request `ignore` excludes gets a
+ * Starts following a request, once: a tracker from the server-kit, and in `'on-close'` mode
+ * its flush when the Node response closes (finished, or abandoned by the client). A request `ignore` excludes gets a
  * tracker that sends nothing, so code that tracks on every request needs no special case.
  */
 export function openRequest(

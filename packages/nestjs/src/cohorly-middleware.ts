@@ -8,9 +8,10 @@ import { COHORLY_INTEGRATION } from './tokens.js';
 
 /**
  * Applied by `CohorlyModule` to every route: gives the request its tracker, current for
- * everything that runs after it (guards, interceptors, the handler, the services it calls),
- * and flushes the request's events when the response closes. Both platforms hand Nest
- * middleware the Node request and response.
+ * everything that runs after it (guards, interceptors, the handler, the services it calls);
+ * its events are flushed as the `flush` option says (soon after tracking by default, when
+ * the response closes with `'on-close'`). Both platforms hand Nest middleware the Node
+ * request and response.
  */
 export class CohorlyMiddleware implements NestMiddleware<RawRequest, ServerResponse> {
   /** Created by Nest, with the module's integration. */

@@ -24,10 +24,10 @@ import { COHORLY_INTEGRATION, COHORLY_MODULE_OPTIONS } from './tokens.js';
 /**
  * Cohorly for NestJS: `CohorlyModule.forRoot(options)` or `forRootAsync({ imports, inject,
  * useFactory })`, global unless `isGlobal: false`. It provides `CohorlyService`, applies a
- * middleware that gives each request its tracker and flushes the request's events when its
- * response closes, registers the interceptor behind `@Track`, and delivers what is left in
- * `onApplicationShutdown` (call `app.enableShutdownHooks()` so SIGTERM gets there). Startup
- * fails with a clear message when no project token is configured.
+ * middleware that gives each request its tracker (its events are flushed soon after they
+ * are tracked, coalesced), registers the interceptor behind `@Track`, and delivers what is
+ * left in `onApplicationShutdown` (call `app.enableShutdownHooks()` so SIGTERM gets there).
+ * Startup fails with a clear message when no project token is configured.
  */
 export class CohorlyModule
   extends CohorlyConfigurableModule

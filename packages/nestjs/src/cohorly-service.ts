@@ -94,9 +94,10 @@ export class CohorlyService<Events extends EventCatalog<Events> = AnyEvents> {
   }
 
   /**
-   * Delivers what is queued now, sharing a flush already in flight; never rejects. Requests
-   * flush on their own when their response closes, and the module flushes on shutdown: call
-   * this at the end of a job that must not wait.
+   * Delivers what is queued now, sharing a flush already in flight; never rejects. Requests'
+   * events are flushed on their own (soon after tracking, or when the response closes with
+   * `flush: 'on-close'`), and the module flushes on shutdown: call this at the end of a job
+   * that must not wait.
    */
   flush(): Promise<void> {
     return this.integration.flush();
