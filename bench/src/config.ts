@@ -3,7 +3,7 @@ import type { BenchConfig } from './runner.js';
 
 const SDKS: SdkName[] = ['cohorly', 'cohorly-node', 'posthog', 'segment', 'mixpanel'];
 
-/** The full benchmark that `pnpm bench` runs (about 8 minutes on 2 cores). */
+/** The full benchmark that `pnpm bench` runs (about 12 minutes on 2 cores, builds included). */
 export const FULL_CONFIG: BenchConfig = {
   runs: 3,
   scenarios: ['burst', 'backfill', 'outage', 'express', 'express-app', 'express-app-paced'],
