@@ -71,8 +71,19 @@ function der(tag: number, content: Buffer): Buffer {
 }
 const sequence = (...parts: Buffer[]) => der(0x30, Buffer.concat(parts));
 const set = (...parts: Buffer[]) => der(0x31, Buffer.concat(parts));
-const integer = (bytes: Buffer) =>
-  der(0x02, bytes[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), bytes]) : bytes);
+/**
+ * A non-negative INTEGER from its big-endian bytes, in DER's one encoding: no leading zero
+ * byte unless the next byte has its high bit set (then one is needed, or the number would
+ * read as negative). OpenSSL rejects any other encoding ("illegal padding").
+ */
+export function derInteger(bytes: Buffer): Buffer {
+  let start = 0;
+  while (start < bytes.length - 1 && bytes[start] === 0 && !(bytes[start + 1]! & 0x80)) {
+    start += 1;
+  }
+  const minimal = bytes.subarray(start);
+  return der(0x02, minimal[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), minimal]) : minimal);
+}
 const utf8String = (text: string) => der(0x0c, Buffer.from(text, 'utf8'));
 const octetString = (bytes: Buffer) => der(0x04, bytes);
 const bitString = (bytes: Buffer) => der(0x03, Buffer.concat([Buffer.from([0]), bytes]));
@@ -95,21 +106,20 @@ const ECDSA_WITH_SHA256 = '1.2.840.10045.4.3.2';
 /**
  * The same certificate made with `node:crypto` alone, for machines without openssl: an
  * ECDSA P-256 key, and an X.509 v3 certificate for IP 127.0.0.1 (subjectAltName) that is its
- * own CA (basicConstraints), encoded in DER and signed with the key.
+ * own CA (basicConstraints), encoded in DER and signed with the key. The serial number is
+ * random (16 bytes, made positive) unless given.
  */
-export function nodeCryptoCertificate(): Certificate {
+export function nodeCryptoCertificate(serial: Buffer = randomSerial()): Certificate {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
   const name = sequence(set(sequence(oid('2.5.4.3'), utf8String('127.0.0.1'))));
   const now = Date.now();
-  const serial = randomBytes(16);
-  serial[0] = serial[0]! & 0x7f;
   const extensions = sequence(
     sequence(oid('2.5.29.19'), octetString(sequence(der(0x01, Buffer.from([0xff]))))),
     sequence(oid('2.5.29.17'), octetString(sequence(der(0x87, Buffer.from([127, 0, 0, 1]))))),
   );
   const tbs = sequence(
-    explicit(0, integer(Buffer.from([2]))),
-    integer(serial),
+    explicit(0, derInteger(Buffer.from([2]))),
+    derInteger(serial),
     sequence(oid(ECDSA_WITH_SHA256)),
     name,
     sequence(utcTime(new Date(now - 60_000)), utcTime(new Date(now + 86_400_000))),
@@ -126,6 +136,13 @@ export function nodeCryptoCertificate(): Certificate {
   return { cert, key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
 }
 
+/** 16 random bytes with the high bit clear, so that the serial number is positive. */
+function randomSerial(): Buffer {
+  const serial = randomBytes(16);
+  serial[0] = serial[0]! & 0x7f;
+  return serial;
+}
+
 /**
  * The ways a certificate can be made here, by name, for `describe.each`: `openssl req -x509`
  * first when the command exists, and always `node:crypto`.
@@ -134,7 +151,7 @@ export async function certificateSources(): Promise<
   Array<[string, () => Promise<Certificate> | Certificate]>
 > {
   const sources: Array<[string, () => Promise<Certificate> | Certificate]> = [
-    ['node:crypto', nodeCryptoCertificate],
+    ['node:crypto', () => nodeCryptoCertificate()],
   ];
   if (await hasOpenssl()) sources.unshift(['openssl req -x509', opensslCertificate]);
   return sources;
