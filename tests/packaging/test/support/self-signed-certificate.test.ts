@@ -13,9 +13,9 @@ it('encodes an INTEGER the one way DER allows', () => {
   expect(hex([0x80])).toBe('02020080');
 });
 
-// A random serial starts with a zero byte once in 128 certificates, and such a certificate
-// was encoded with a byte OpenSSL refuses ("illegal padding"): the HTTPS tests failed at
-// random. These serials are the cases, made on purpose.
+// A random serial starts with a zero byte once in 128 certificates, and half of those were
+// encoded with a byte OpenSSL refuses ("illegal padding"): the HTTPS tests failed at random.
+// These serials are the cases, made on purpose.
 it.each([
   ['a zero first byte', [0x00, 0x11, 0x22, 0x33]],
   ['a zero first byte before a high bit', [0x00, 0x91, 0x22, 0x33]],
