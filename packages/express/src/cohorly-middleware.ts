@@ -1,6 +1,6 @@
 import type { CloseOptions, CloseReport, Cohorly } from '@cohorly/core';
 import { CohorlyIntegration, type IntegrationOptions } from '@cohorly/server-kit';
-import { runWithTracker, withNodeFetch } from '@cohorly/server-kit/node';
+import { flushOnResponseClose, runWithTracker, withNodeFetch } from '@cohorly/server-kit/node';
 import type { NextFunction, Request, Response } from 'express';
 import { expressAccessor } from './express-accessor.js';
 import './request-augmentation.js';
@@ -32,7 +32,8 @@ export interface CohorlyMiddleware {
  * Cohorly for Express 4 and 5: `app.use(cohorly(options))`. Each request gets a tracker,
  * `req.cohorly` (and `getRequestCohorly()` anywhere in its async call chain), bound to the
  * request's user; its events are flushed soon after they are tracked, coalesced with those
- * of the requests around it (or when the response closes, with `flush: 'on-close'`). Throws at startup when no project token is configured.
+ * of the requests around it (or when the response closes, with `flush: 'on-close'`). Throws
+ * at startup when no project token is configured.
  */
 export function cohorly(options: CohorlyExpressOptions = {}): CohorlyMiddleware {
   const integration = new CohorlyIntegration<Request>(
@@ -51,15 +52,7 @@ export function cohorly(options: CohorlyExpressOptions = {}): CohorlyMiddleware 
     }
     const scope = integration.begin(req);
     req.cohorly = scope.tracker;
-    // Only 'on-close' mode needs to hear of the close ('coalesced' asks for its flush as
-    // events are tracked): a listener on every response is a cost (bench/README.md).
-    // 'close' fires both when the response finished and when the client went away first,
-    // and only once. `on`, not `once`: `closed()` ignores a second call anyway, and `once`'s
-    // wrapper and its removal cost two objects and several inline-cache misses per request.
-    if (integration.flushesOnClose) {
-      if (res.closed) scope.closed();
-      else res.on('close', scope.closed);
-    }
+    flushOnResponseClose(integration, scope, res);
     // `run()`, not `enterWith()`: the tracker is visible to everything `next` starts, and
     // to nothing else.
     runWithTracker(scope.tracker, next);

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { CohorlyIntegration, RequestTracker } from '@cohorly/server-kit';
+import { flushOnResponseClose } from '@cohorly/server-kit/node';
 import type { NestRequestState, RawRequest } from './request-state.js';
 
 /** A request the module is following: its state and its tracker. */
@@ -16,8 +17,9 @@ const active = new WeakMap<object, ActiveRequest>();
 
 /**
  * Starts following a request, once: a tracker from the server-kit, and in `'on-close'` mode
- * its flush when the Node response closes (finished, or abandoned by the client). A request `ignore` excludes gets a
- * tracker that sends nothing, so code that tracks on every request needs no special case.
+ * its flush when the Node response closes (finished, or abandoned by the client). A request
+ * `ignore` excludes gets a tracker that sends nothing, so code that tracks on every request
+ * needs no special case.
  */
 export function openRequest(
   integration: CohorlyIntegration<NestRequestState>,
@@ -33,13 +35,7 @@ export function openRequest(
   } else {
     const scope = integration.begin(state);
     tracker = scope.tracker;
-    // Only 'on-close' mode needs to hear of the close ('coalesced' asks for its flush as
-    // events are tracked). `on`, not `once`: 'close' fires once, `closed()` ignores a second
-    // call, and `once`'s wrapper and its removal cost inline-cache misses on every request.
-    if (integration.flushesOnClose) {
-      if (response.closed) scope.closed();
-      else response.on('close', scope.closed);
-    }
+    flushOnResponseClose(integration, scope, response);
   }
   const entry: ActiveRequest = { state, tracker };
   active.set(raw, entry);

@@ -1,3 +1,5 @@
 export { currentTracker, runWithTracker } from './request-context.js';
 export { createNodeFetch, withNodeFetch } from './node-fetch.js';
 export type { NodeFetch, NodeFetchOptions } from './node-fetch.js';
+export { flushOnResponseClose } from './response-close.js';
+export type { ClosingResponse } from './response-close.js';
