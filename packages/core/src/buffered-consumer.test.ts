@@ -477,3 +477,84 @@ describe('close()', () => {
     await expect(consumer.flush()).resolves.toBe(true);
   });
 });
+
+describe('drain()', () => {
+  it('waits out the backoff, delivers what was queued, and leaves the consumer running', async () => {
+    const { client, consumer, sleeps } = setup();
+    server.script({ status: 503 }, { status: 503 });
+    await client.track('u', 'A');
+    await client.peopleSet('u', { a: 1 });
+    await expect(consumer.drain({ timeoutMs: 60_000 })).resolves.toEqual({
+      drained: true,
+      undelivered: 0,
+    });
+    expect(sleeps).toEqual([2000, 4000]);
+    expect(server.requests.map((r) => r.path)).toEqual(['/track', '/track', '/track', '/engage']);
+    // Not closed: a later message waits for its batch, as before the drain.
+    await client.track('u', 'Later');
+    expect(server.requests).toHaveLength(4);
+    expect(consumer.stats().queued.events).toBe(1);
+  });
+
+  it('ends once what was queued before it is delivered, though messages keep arriving', async () => {
+    let arrivals = 0;
+    const { client, consumer } = setup({
+      // Another request of the app tracks a message while each delivery is on the wire.
+      fetch: (input, init) => {
+        arrivals += 1;
+        void client.track(`other-${arrivals}`, 'Theirs');
+        return fetch(input, init);
+      },
+    });
+    await client.track('me', 'Mine');
+    await expect(consumer.drain({ timeoutMs: 60_000 })).resolves.toEqual({
+      drained: true,
+      undelivered: 1,
+    });
+    expect(receivedEvents()).toEqual(['Mine']);
+  });
+
+  it('resolves at its deadline without aborting the request in flight', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const { client, consumer } = setup({ clock: Date.now, requestTimeoutMs: 60_000 });
+    server.always({ hang: true });
+    await client.track('u', 'A');
+    await client.track('u', 'B');
+    const draining = consumer.drain({ timeoutMs: 3000 });
+    await vi.waitUntil(() => server.requests.length === 1);
+    await vi.advanceTimersByTimeAsync(3000);
+    await expect(draining).resolves.toEqual({ drained: false, undelivered: 2 });
+    // Still on the wire: a close() later can deliver or abort it; the drain did neither.
+    expect(consumer.stats().queued.events).toBe(2);
+    expect(server.requests).toHaveLength(1);
+    await consumer.close({ timeoutMs: 0 });
+  });
+
+  it('gives up at its deadline inside a backoff window, keeping the messages', async () => {
+    const { client, consumer, sleeps } = setup();
+    server.always({ status: 503 });
+    await client.track('u', 'A');
+    await expect(consumer.drain({ timeoutMs: 5000 })).resolves.toEqual({
+      drained: false,
+      undelivered: 1,
+    });
+    // 2 s, then the rest of the window: the 4 s backoff would end after the deadline.
+    expect(sleeps).toEqual([2000, 3000]);
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it('counts a batch the server rejected as settled, and reports it through onError', async () => {
+    const { client, consumer, errors } = setup();
+    server.script({ status: 400, body: '{"error":"bad"}' });
+    await client.track('u', 'A');
+    await expect(consumer.drain()).resolves.toEqual({ drained: true, undelivered: 0 });
+    expect(errors.map((e) => e.code)).toEqual(['rejected']);
+  });
+
+  it('throws at the call on a bad timeoutMs', () => {
+    const { consumer } = setup();
+    expect(() => consumer.drain({ timeoutMs: Number.NaN })).toThrow(
+      /BufferedConsumer\.drain: timeoutMs must be a finite number of milliseconds >= 0, got NaN/,
+    );
+  });
+});

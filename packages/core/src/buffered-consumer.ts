@@ -3,6 +3,8 @@ import type {
   CloseOptions,
   CloseReport,
   CohorlyConsumer,
+  DrainOptions,
+  DrainReport,
   DropCounts,
   EndpointCounts,
 } from './cohorly-consumer.js';
@@ -10,6 +12,7 @@ import { deliveryError } from './delivery-error.js';
 import { assertEndpoint, ENDPOINT_PATHS, ENDPOINTS, type Endpoint } from './endpoints.js';
 import { CohorlyError } from './errors.js';
 import { type Batch, MessageQueue, messageAt } from './message-queue.js';
+import { raceDeadline } from './race-deadline.js';
 import {
   checkMs,
   DEFAULT_REQUEST_TIMEOUT_MS,
@@ -69,6 +72,11 @@ export interface BufferedConsumerStats {
 interface DrainResult {
   /** The buffer was emptied. */
   drained: boolean;
+  /**
+   * Every message queued when the drain started was delivered or dropped: the drain ended
+   * without a backoff window and without leaving a partial batch for later.
+   */
+  complete: boolean;
   /** Batches the server permanently rejected during this drain. */
   rejected: CohorlyError[];
 }
@@ -181,15 +189,7 @@ export class BufferedConsumer implements CohorlyConsumer {
    * batch is dropped; the rest of the queue is kept), as the Python SDK's `flush()` raises.
    */
   async flush(): Promise<boolean> {
-    // In order, as the Python SDK does: once one endpoint opens a backoff window, the
-    // others skip their turn instead of failing against the same server again.
-    const results: DrainResult[] = [];
-    for (const endpoint of ENDPOINTS) {
-      // A drain already running was bounded before this call: let it finish, then drain what
-      // is queued now ("runs right after it"; contract 4.3).
-      await this.drains[endpoint];
-      results.push(await this.drain(endpoint, true));
-    }
+    const results = await this.drainEndpoints();
     const rejected = results.flatMap((result) => result.rejected);
     const [first] = rejected;
     if (first && rejected.length === 1) throw first;
@@ -201,6 +201,38 @@ export class BufferedConsumer implements CohorlyConsumer {
       );
     }
     return results.every((result) => result.drained);
+  }
+
+  /**
+   * Delivers every message queued before the call, flushing and waiting out backoff windows,
+   * for at most `timeoutMs` (default 10 s). Unlike `close()`, the consumer keeps running (its
+   * timer, later sends) and nothing is aborted at the deadline. Messages sent meanwhile are
+   * not waited for, so under steady traffic it still ends. Never rejects: failures and
+   * drops go to `onError` (a bad `timeoutMs` throws at the call). For the end of a serverless invocation, or a test that must see
+   * what was tracked.
+   */
+  drain(options: DrainOptions = {}): Promise<DrainReport> {
+    const timeoutMs = checkMs(options.timeoutMs, 10_000, 'BufferedConsumer.drain: timeoutMs');
+    return this.drainWithin(this.clock() + timeoutMs);
+  }
+
+  private async drainWithin(deadline: number): Promise<DrainReport> {
+    // Each turn delivers, waits out a backoff window, or ends at the deadline: bounded.
+    while (this.clock() < deadline) {
+      // A flush that starts after the call drains everything queued before it, so one that
+      // completes on every endpoint settles those messages whatever arrived meanwhile.
+      const turn = this.drainEndpoints().then(
+        (results) => results.every((result) => result.complete),
+        () => false,
+      );
+      const complete = await raceDeadline(turn, deadline - this.clock());
+      if (complete === 'deadline') break;
+      if (complete) return { drained: true, undelivered: this.undeliveredCount() };
+      const wait = Math.min(this.nextAttemptAt, deadline) - this.clock();
+      if (wait > 0) await sleepUnlessAborted(this.sleep, wait, this.abort.signal);
+    }
+    const undelivered = this.undeliveredCount();
+    return { drained: undelivered === 0, undelivered };
   }
 
   /** A snapshot of the counters: queued per endpoint, sent, dropped by reason, retries, backoff. */
@@ -245,7 +277,7 @@ export class BufferedConsumer implements CohorlyConsumer {
       if (!drained && wait > 0) await sleepUnlessAborted(this.sleep, wait, this.abort.signal);
     }
     const queued = this.queuedCounts();
-    const undelivered = queued.events + queued.people + queued.alias;
+    const undelivered = this.undeliveredCount();
     return {
       drained: undelivered === 0,
       sent: this.sent,
@@ -255,13 +287,27 @@ export class BufferedConsumer implements CohorlyConsumer {
     };
   }
 
+  /** One drain of every buffer, each emptied; what `flush()` and `drain()` are made of. */
+  private async drainEndpoints(): Promise<DrainResult[]> {
+    // In order, as the Python SDK does: once one endpoint opens a backoff window, the
+    // others skip their turn instead of failing against the same server again.
+    const results: DrainResult[] = [];
+    for (const endpoint of ENDPOINTS) {
+      // A drain already running was bounded before this call: let it finish, then drain what
+      // is queued now ("runs right after it"; contract 4.3).
+      await this.drains[endpoint];
+      results.push(await this.drainEndpoint(endpoint, true));
+    }
+    return results;
+  }
+
   /**
    * Single-flight: a drain already running for this endpoint is joined, not doubled. With
    * `all`, the drain empties the buffer (a flush, the timer, close); without, it sends only
    * full batches (a buffer reached `maxSize`) and leaves the rest to fill up, instead of
    * sending the few messages that arrived during each request as a batch of their own.
    */
-  private drain(endpoint: Endpoint, all: boolean): Promise<DrainResult> {
+  private drainEndpoint(endpoint: Endpoint, all: boolean): Promise<DrainResult> {
     if (all) this.drainAll[endpoint] = true;
     let running = this.drains[endpoint];
     if (!running) {
@@ -271,9 +317,9 @@ export class BufferedConsumer implements CohorlyConsumer {
     return running;
   }
 
-  /** {@link drain} as the `Promise<void>` that `send` returns, one per drain, not per call. */
+  /** {@link drainEndpoint} as the `Promise<void>` that `send` returns, one per drain, not per call. */
   private joinDrain(endpoint: Endpoint, all: boolean): Promise<void> {
-    const running = this.drain(endpoint, all);
+    const running = this.drainEndpoint(endpoint, all);
     let joined = this.joins[endpoint];
     if (!joined) {
       joined = running.then(noop);
@@ -297,7 +343,9 @@ export class BufferedConsumer implements CohorlyConsumer {
         budget > 0 &&
         queue.length >= (this.drainAll[endpoint] || endpoint === 'alias' ? 1 : this.flushBatchSize)
       ) {
-        if (this.clock() < this.nextAttemptAt) return { drained: false, rejected };
+        if (this.clock() < this.nextAttemptAt) {
+          return { drained: false, complete: false, rejected };
+        }
         // /alias takes exactly one object; the others take a JSON array.
         const batch = queue.take(endpoint === 'alias' ? 1 : this.flushBatchSize);
         const payload = endpoint === 'alias' ? messageAt(batch, 0) : batch.parts.join('');
@@ -313,10 +361,13 @@ export class BufferedConsumer implements CohorlyConsumer {
           this.inFlight[endpoint] = 0;
         }
         const settled = this.settle(endpoint, url, batch, outcome, rejected);
-        if (settled === 'stop') return { drained: false, rejected };
+        if (settled === 'stop') return { drained: false, complete: false, rejected };
         if (settled === 'done') budget -= batch.length;
       }
-      return { drained: queue.length === 0, rejected };
+      // The loop ends with the budget spent (what was queued at the start has left the
+      // queue, from its front) or the buffer below its threshold: empty when draining all.
+      const drained = queue.length === 0;
+      return { drained, complete: budget <= 0 || drained, rejected };
     } finally {
       // Cleared in the same turn as the last emptiness check: a send after this point
       // starts a new drain instead of joining one that has already decided it is done.
@@ -441,6 +492,11 @@ export class BufferedConsumer implements CohorlyConsumer {
     abort.abort(new Error('close() deadline'));
   }
 
+  private undeliveredCount(): number {
+    const queued = this.queuedCounts();
+    return queued.events + queued.people + queued.alias;
+  }
+
   private queuedCounts(): EndpointCounts {
     return {
       events: this.queues.events.length + this.inFlight.events,
@@ -456,17 +512,4 @@ function checkCount(value: number | undefined, fallback: number, name: string): 
     throw new TypeError(`BufferedConsumer: ${name} must be a number, got ${String(value)}`);
   }
   return value;
-}
-
-/** Resolves with `promise`'s value, or `'deadline'` after `ms`; the timer is always cleared. */
-async function raceDeadline<T>(promise: Promise<T>, ms: number): Promise<T | 'deadline'> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<'deadline'>((resolve) => {
-    timer = setTimeout(() => resolve('deadline'), Math.max(ms, 0));
-  });
-  try {
-    return await Promise.race([promise, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

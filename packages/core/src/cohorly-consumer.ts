@@ -37,6 +37,30 @@ export interface CloseReport {
   dropped: DropCounts;
 }
 
+/** Options of `drain()`. */
+export interface DrainOptions {
+  /**
+   * How long to keep trying, in milliseconds. At the deadline `drain()` resolves; a request
+   * still in flight is not aborted and finishes in the background.
+   * @default 10000
+   */
+  timeoutMs?: number;
+}
+
+/** What `drain()` did. */
+export interface DrainReport {
+  /**
+   * True when every message queued before the call was delivered, or dropped and reported
+   * through `onError` (a batch the server permanently rejected, a queue overflow).
+   */
+  drained: boolean;
+  /**
+   * Messages still queued when `drain()` returned, those sent after the call included; 0 when
+   * the consumer cannot tell (one without `drain()` of its own).
+   */
+  undelivered: number;
+}
+
 /**
  * What a `Cohorly` client hands its messages to. `Consumer` and `BufferedConsumer` implement
  * it; so does the recorder of `@cohorly/testing`, and so can your own.
@@ -48,4 +72,9 @@ export interface CohorlyConsumer {
   flush(): Promise<boolean>;
   /** Stops background work and delivers what it can before `timeoutMs`. */
   close?(options?: CloseOptions): Promise<CloseReport>;
+  /**
+   * Delivers what was queued before the call, waiting out backoff windows, within
+   * `timeoutMs`, and keeps the consumer running. Without it, `Cohorly.drain()` flushes once.
+   */
+  drain?(options?: DrainOptions): Promise<DrainReport>;
 }

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type HttpFixture, startFixture } from '../test/http-fixture.js';
 import { BufferedConsumer } from './buffered-consumer.js';
 import { Cohorly } from './cohorly.js';
@@ -129,6 +129,48 @@ describe('Cohorly with the synchronous Consumer', () => {
       consumer: { send: async () => undefined, flush: async () => true },
     });
     await expect(client.close()).resolves.toMatchObject({ drained: true, undelivered: 0 });
+  });
+
+  it('drain() flushes a consumer without drain() once, and reports what its flush said', async () => {
+    let flushes = 0;
+    let result = false;
+    const client = new Cohorly('T', {
+      consumer: {
+        send: async () => undefined,
+        flush: async () => {
+          flushes += 1;
+          return result;
+        },
+      },
+    });
+    await expect(client.drain()).resolves.toEqual({ drained: false, undelivered: 0 });
+    result = true;
+    await expect(client.drain()).resolves.toEqual({ drained: true, undelivered: 0 });
+    expect(flushes).toBe(2);
+  });
+
+  it('drain() gives up on a consumer whose flush never settles, at timeoutMs', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const client = new Cohorly('T', {
+        consumer: { send: async () => undefined, flush: () => new Promise<boolean>(() => {}) },
+      });
+      const draining = client.drain({ timeoutMs: 3000 });
+      await vi.advanceTimersByTimeAsync(3000);
+      await expect(draining).resolves.toEqual({ drained: false, undelivered: 0 });
+      expect(() => client.drain({ timeoutMs: -1 })).toThrow(
+        /Cohorly\.drain: timeoutMs must be a finite number of milliseconds >= 0, got -1/,
+      );
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('drain() with the synchronous Consumer reports it has nothing left', async () => {
+    const client = new Cohorly('T', { apiHost: server.url });
+    await client.track('u1', 'E');
+    await expect(client.drain()).resolves.toEqual({ drained: true, undelivered: 0 });
+    expect(server.json('/track')).toHaveLength(1);
   });
 });
 

@@ -1,4 +1,10 @@
-import type { CloseOptions, CloseReport, CohorlyConsumer } from './cohorly-consumer.js';
+import type {
+  CloseOptions,
+  CloseReport,
+  CohorlyConsumer,
+  DrainOptions,
+  DrainReport,
+} from './cohorly-consumer.js';
 import { Consumer } from './consumer.js';
 import type { Endpoint } from './endpoints.js';
 import { newInsertId } from './insert-id.js';
@@ -10,7 +16,8 @@ import type {
   Properties,
   PropertyValue,
 } from './properties.js';
-import { normalizeApiHost } from './runtime-options.js';
+import { raceDeadline } from './race-deadline.js';
+import { checkMs, normalizeApiHost } from './runtime-options.js';
 import {
   EventFrame,
   escapeNonAscii,
@@ -195,6 +202,21 @@ export class Cohorly<Events extends EventCatalog<Events> = AnyEvents> {
   /** Delivers what the consumer has queued; resolves `true` when nothing remains. */
   flush(): Promise<boolean> {
     return this.consumer.flush();
+  }
+
+  /**
+   * Delivers what was queued before the call, waiting out backoff windows, within
+   * `timeoutMs` (default 10 s), and leaves the client running: for the end of a serverless
+   * invocation. Never rejects. A consumer without its own `drain()` is flushed once.
+   */
+  drain(options: DrainOptions = {}): Promise<DrainReport> {
+    if (this.consumer.drain) return this.consumer.drain(options);
+    const timeoutMs = checkMs(options.timeoutMs, 10_000, 'Cohorly.drain: timeoutMs');
+    const flushed = this.consumer.flush().catch(() => false);
+    return raceDeadline(flushed, timeoutMs).then((drained) => ({
+      drained: drained === true,
+      undelivered: 0,
+    }));
   }
 
   /**

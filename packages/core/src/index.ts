@@ -8,6 +8,8 @@ export type {
   CloseOptions,
   CloseReport,
   CohorlyConsumer,
+  DrainOptions,
+  DrainReport,
   DropCounts,
   EndpointCounts,
 } from './cohorly-consumer.js';
