@@ -61,3 +61,14 @@ it('answers 503 during an outage and counts nothing it rejected', async () => {
   sink.reset();
   expect(sink.counts()).toMatchObject({ requests: 0, delivered: 0 });
 });
+
+it('rejects the first request of an outage that ended before any request came', async () => {
+  // A starved child sends its first request after the outage's end: it still meets it.
+  sink.failUntil(Date.now() - 1);
+  expect((await post('/track', '[]')).status).toBe(503);
+  expect((await post('/track', '[]')).status).toBe(200);
+  // Moving the end of an outage under way does not owe another rejection.
+  sink.failUntil(Date.now() - 1);
+  expect((await post('/track', '[]')).status).toBe(200);
+  expect(sink.counts()).toMatchObject({ requests: 3, rejectedRequests: 1 });
+});

@@ -36,7 +36,11 @@ export interface Sink {
   counts(): SinkCounts;
   /** Forgets everything counted (between runs). */
   reset(): void;
-  /** Answers 503 to every request until `epochMs` (Infinity: until changed; 0: not at all). */
+  /**
+   * Answers 503 to every request until `epochMs` (Infinity: until changed; 0: not at all), and
+   * in any case to the first request of the outage, so that a child the machine starved until
+   * after `epochMs` still meets it.
+   */
   failUntil(epochMs: number): void;
   close(): Promise<void>;
 }
@@ -128,6 +132,8 @@ export async function startSink(): Promise<Sink> {
   let counts = emptyCounts();
   let ids = new Set<string>();
   let failingUntil = 0;
+  /** The outage has not rejected a request yet. */
+  let owesRejection = false;
   const sockets = new Set<Socket>();
 
   /** Accepted bodies not counted yet: counting waits until someone asks, off the SDK's path. */
@@ -164,7 +170,8 @@ export async function startSink(): Promise<Sink> {
     const arrivedAt = now();
     counts.requests += 1;
     counts.bytes += body.length;
-    if (arrivedAt < failingUntil) {
+    if (arrivedAt < failingUntil || owesRejection) {
+      owesRejection = false;
       counts.rejectedRequests += 1;
       res.writeHead(503, { 'content-type': 'text/plain' }).end('outage');
       return;
@@ -214,8 +221,12 @@ export async function startSink(): Promise<Sink> {
       ids = new Set();
       unread = [];
       failingUntil = 0;
+      owesRejection = false;
     },
     failUntil: (epochMs) => {
+      // Moving the end of an outage already under way owes nothing new.
+      if (failingUntil === 0 && epochMs > 0) owesRejection = true;
+      if (epochMs === 0) owesRejection = false;
       failingUntil = epochMs;
     },
     close: () =>
