@@ -118,6 +118,31 @@ describe('edge route', () => {
   });
 });
 
+describe('transport', () => {
+  // Node's global fetch (undici, and Next.js's patched fetch over it) sends `user-agent` and
+  // `sec-fetch-mode`; node:http sends neither.
+  const sentWith = () =>
+    trackRequests().map(({ headers }) => ({
+      userAgent: headers['user-agent'],
+      fetchMode: headers['sec-fetch-mode'],
+    }));
+
+  it('delivers with node:http from the Node.js runtime', async () => {
+    expect((await postOrder('cohorly_anonymous_id=anon-node', [])).status).toBe(200);
+    await server.waitForEvents({ event: 'Order Placed' });
+    expect(sentWith()).toEqual([{ userAgent: undefined, fetchMode: undefined }]);
+  });
+
+  it('delivers with the global fetch from the edge runtime', async () => {
+    const response = await fetch(`${app.url}/api/edge?from=transport`, {
+      headers: { cookie: 'cohorly_anonymous_id=anon-edge' },
+    });
+    expect(response.status).toBe(200);
+    await server.waitForEvents({ event: 'Edge Pinged' });
+    expect(sentWith()).toEqual([{ userAgent: expect.any(String), fetchMode: 'cors' }]);
+  });
+});
+
 describe('server component', () => {
   it('is rendered per visit, tracking each visitor', async () => {
     for (const visitor of ['visitor-a', 'visitor-b']) {

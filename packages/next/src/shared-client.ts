@@ -6,6 +6,7 @@ import {
   reportError,
   resolveClient,
 } from '@cohorly/server-kit';
+import { defaultFetch } from './default-fetch.js';
 import { processState } from './process-state.js';
 import { readEnv } from './read-env.js';
 
@@ -37,8 +38,10 @@ export function acquireClient(options: ClientOptions, onError: ErrorHandler): Sh
     return existing;
   }
   const report: ErrorHandler = (error) => reportError(shared.onError, error);
+  // Your `client` or `fetch` wins; otherwise the runtime's fastest transport.
+  const fetch = options.client || options.fetch ? options.fetch : defaultFetch();
   const resolved = resolveClient(
-    { client: options.client, token, apiHost, batching: options.batching },
+    { client: options.client, token, apiHost, batching: options.batching, fetch },
     'createCohorlyServer()',
     report,
   );

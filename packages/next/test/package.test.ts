@@ -49,7 +49,8 @@ it('shares one server and client between two copies of the package (two bundles)
 
 it('keeps the edge path free of Node.js: no node: or built-in module in the bundle', async () => {
   for (const entry of ['dist/index.js', 'dist/index.cjs']) {
-    // What an edge bundler does: bundle everything but the app's own Next.js.
+    // What Next.js's edge compiler does: bundle everything but the app's own Next.js, with
+    // `process.env.NEXT_RUNTIME` replaced, which drops the Node.js-only transport's import.
     const result = await build({
       entryPoints: [fileURLToPath(new URL(`../${entry}`, import.meta.url))],
       bundle: true,
@@ -60,6 +61,7 @@ it('keeps the edge path free of Node.js: no node: or built-in module in the bund
       mainFields: ['module', 'main'],
       conditions: ['edge-light', 'worker', 'import'],
       external: ['next/*'],
+      define: { 'process.env.NEXT_RUNTIME': '"edge"' },
       logLevel: 'silent',
     });
     const imports = Object.values(result.metafile.inputs).flatMap((input) =>
@@ -72,6 +74,29 @@ it('keeps the edge path free of Node.js: no node: or built-in module in the bund
     expect(Object.keys(result.metafile.inputs).some((path) => path.includes('server-kit'))).toBe(
       true,
     );
+  }
+});
+
+it('reaches node:http only on the Node.js runtime, through @cohorly/server-kit/node', async () => {
+  for (const entry of ['dist/index.js', 'dist/index.cjs']) {
+    // The import stays a dynamic import of the package (not bundled into ours), so the
+    // bundler of the app sees it, and drops it where NEXT_RUNTIME is "edge".
+    const code = readFileSync(new URL(`../${entry}`, import.meta.url), 'utf8');
+    expect(code).toContain('import("@cohorly/server-kit/node")');
+    // What Next.js's Node.js compiler does with it.
+    const result = await build({
+      entryPoints: [fileURLToPath(new URL(`../${entry}`, import.meta.url))],
+      bundle: true,
+      write: false,
+      metafile: true,
+      platform: 'node',
+      format: 'esm',
+      external: ['next/*'],
+      define: { 'process.env.NEXT_RUNTIME': '"nodejs"' },
+      logLevel: 'silent',
+    });
+    const inputs = Object.keys(result.metafile.inputs);
+    expect(inputs.some((path) => /server-kit\/dist\/node\.c?js$/.test(path))).toBe(true);
   }
 });
 

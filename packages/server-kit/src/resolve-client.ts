@@ -31,9 +31,11 @@ export interface ClientOptions {
    */
   batching?: { maxSize?: number; maxQueueSize?: number; flushIntervalMs?: number };
   /**
-   * The `fetch` the client the integration creates sends with (a proxy, a custom CA).
-   * @default on Node.js (Express, NestJS) `createNodeFetch()` from `@cohorly/server-kit/node`,
-   * which costs about half the CPU of the global fetch; elsewhere (Next.js) `globalThis.fetch`
+   * The `fetch` the client the integration creates sends with (a proxy, a custom CA); pass
+   * `globalThis.fetch` to send with the global fetch everywhere. Ignored with `client`.
+   * @default `createNodeFetch()` from `@cohorly/server-kit/node` (`node:http`, about half the
+   * CPU of the global fetch) in Express and NestJS, and in Next.js on its Node.js runtime;
+   * `globalThis.fetch` in Next.js on the edge runtime
    */
   fetch?: FetchLike;
 }

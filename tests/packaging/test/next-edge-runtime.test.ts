@@ -33,6 +33,9 @@ beforeAll(async () => {
     // The conditions Next.js's edge compiler resolves packages with.
     conditions: ['edge-light', 'worker', 'browser', 'import', 'module', 'default'],
     mainFields: ['module', 'main'],
+    // As Next.js's edge compiler does: this drops the import of @cohorly/next's Node.js-only
+    // transport (@cohorly/server-kit/node), guarded by `NEXT_RUNTIME === 'nodejs'`.
+    define: { 'process.env.NEXT_RUNTIME': '"edge"' },
     plugins: [nextEdgeShim],
     logLevel: 'silent',
   });
