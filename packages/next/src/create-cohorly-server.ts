@@ -14,7 +14,6 @@ import {
   checkOptions,
   type DistinctIdResult,
 } from './cohorly-server-options.js';
-import { drainUntil, queuedCount } from './drain-until.js';
 import { keepAlive } from './keep-alive.js';
 import { isNextControlFlowError } from './next-control-flow.js';
 import { nextRequestConfig } from './next-request.js';
@@ -56,21 +55,24 @@ export function createCohorlyServer<Events extends EventCatalog<Events> = AnyEve
 
   /**
    * Delivers what is queued, retrying through backoff windows, within `flushTimeoutMs`
-   * (counted from now, `before` included); never rejects.
+   * (counted from now, `before` included); never rejects. It ends once what was queued
+   * before it is delivered: under steady traffic the queue is never empty, and each later
+   * request's delivery sends its own messages.
    */
   async function deliver(before?: Promise<void>): Promise<void> {
     const deadline = Date.now() + flushTimeoutMs;
-    const work = (async () => {
-      await before;
-      return shared ? drainUntil(shared, deadline) : 0;
-    })();
-    const outcome = await withTimeout(work, flushTimeoutMs);
-    const left = outcome === 'timeout' ? (shared ? queuedCount(shared) : 0) : outcome;
-    if (left === 0) return;
+    const ready = before ? await withTimeout(before, flushTimeoutMs) : undefined;
+    if (!shared) return;
+    const timeoutMs = Math.max(deadline - Date.now(), 0);
+    const outcome =
+      ready === 'timeout'
+        ? { drained: false, undelivered: 0 }
+        : await shared.client.drain({ timeoutMs });
+    if (outcome.drained) return;
+    const left =
+      outcome.undelivered > 0 ? `; messages kept for the next flush: ${outcome.undelivered}` : '';
     report(
-      new Error(
-        `delivery did not finish within flushTimeoutMs (${flushTimeoutMs} ms); messages kept for the next flush: ${left}`,
-      ),
+      new Error(`delivery did not finish within flushTimeoutMs (${flushTimeoutMs} ms)${left}`),
     );
   }
 

@@ -2,7 +2,6 @@ import type { CloseOptions, CloseReport, Cohorly } from '@cohorly/core';
 import {
   type ClientOptions,
   type ErrorHandler,
-  FlushCoalescer,
   reportError,
   resolveClient,
 } from '@cohorly/server-kit';
@@ -14,8 +13,6 @@ import { readEnv } from './read-env.js';
 export interface SharedClient {
   /** The client. */
   readonly client: Cohorly;
-  /** Its single-flight flush: one request per endpoint in flight, whoever asks. */
-  readonly coalescer: FlushCoalescer;
   /** Where its failures go: the `onError` of the server created last with this project. */
   onError: ErrorHandler;
   /** Delivers what is queued within `timeoutMs`, stops the client and forgets it. */
@@ -48,9 +45,6 @@ export function acquireClient(options: ClientOptions, onError: ErrorHandler): Sh
   const shared: SharedClient = {
     client: resolved.client,
     // A client created here reports its own delivery failures; a user's client may not.
-    coalescer: new FlushCoalescer(() => resolved.client.flush(), {
-      onError: resolved.owned ? undefined : report,
-    }),
     onError,
     close(closeOptions) {
       if (clients.get(key) === shared) clients.delete(key);
