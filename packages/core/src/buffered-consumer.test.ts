@@ -179,6 +179,28 @@ describe('retryable failures: 429, 5xx, network errors', () => {
     },
   );
 
+  it('honours Retry-After through a fetch that answers with less than a Response', async () => {
+    // A transport of one's own need only give status, headers.get() and text().
+    const { client, consumer, time, errors } = setup({
+      fetch: async (input, init) => {
+        const response = await fetch(input, init);
+        return {
+          status: response.status,
+          headers: { get: (name: string) => response.headers.get(name) },
+          text: () => response.text(),
+        };
+      },
+    });
+    server.script({ status: 429, headers: { 'Retry-After': '30' }, body: 'slow down' });
+    await client.track('u', 'A');
+    await expect(consumer.flush()).resolves.toBe(false);
+    expect(consumer.stats().nextAttemptAt).toBe(time.now + 30_000);
+    expect(errors[0]?.message).toContain('slow down');
+    time.now += 30_000;
+    await expect(consumer.flush()).resolves.toBe(true);
+    expect(receivedEvents()).toEqual(['A', 'A']);
+  });
+
   it('doubles the delay on each consecutive failure up to 600 s, and resets on success', async () => {
     const { client, consumer, time } = setup();
     server.always({ status: 503 });

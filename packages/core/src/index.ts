@@ -19,7 +19,7 @@ export { ENDPOINT_PATHS } from './endpoints.js';
 export type { Endpoint } from './endpoints.js';
 export { BASE_RETRY_DELAY_MS, MAX_RETRY_DELAY_MS, RETRY_JITTER, backoffDelay } from './backoff.js';
 export { DEFAULT_API_HOST } from './runtime-options.js';
-export type { FetchLike, TransportOptions } from './runtime-options.js';
+export type { FetchLike, FetchResponse, TransportOptions } from './runtime-options.js';
 export { jsonSerializer } from './serialize.js';
 export type { Serializer } from './serialize.js';
 export type {

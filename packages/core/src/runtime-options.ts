@@ -1,5 +1,22 @@
-/** A `fetch` compatible with the web standard one (undici's, a proxy agent's, a test double). */
-export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
+/**
+ * What Cohorly reads of an HTTP answer: its status, its `Retry-After` header and its text. A
+ * web `Response` has all of it; a transport of your own may resolve with less than a
+ * `Response` (`createNodeFetch()` does, so that it never loads undici).
+ */
+export interface FetchResponse {
+  /** The HTTP status. */
+  readonly status: number;
+  /** The answer's headers, by case-insensitive name; `null` when absent. */
+  readonly headers: { get(name: string): string | null };
+  /** The whole body as text. */
+  text(): Promise<string>;
+}
+
+/**
+ * A `fetch` compatible with the web standard one (undici's, a proxy agent's, a test double);
+ * it may resolve with a {@link FetchResponse} rather than a whole `Response`.
+ */
+export type FetchLike = (input: string, init: RequestInit) => Promise<FetchResponse>;
 
 /** Options shared by both consumers: where to send, and how long to wait. */
 export interface TransportOptions {

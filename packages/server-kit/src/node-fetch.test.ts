@@ -24,6 +24,34 @@ interface PlainServer {
   connections(): number;
 }
 
+/**
+ * Runs an ES module script in a fresh Node process beside the built package, as an app would
+ * load it, with `TARGET_URL` set; killed after 10 s.
+ */
+async function runNode(
+  script: string,
+  targetUrl: string,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }> {
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: fileURLToPath(new URL('..', import.meta.url)),
+    env: { ...process.env, TARGET_URL: targetUrl },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  let output = '';
+  child.stdout.on('data', (chunk) => {
+    output += chunk;
+  });
+  child.stderr.on('data', (chunk) => {
+    output += chunk;
+  });
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+    child.once('exit', (c, s) => resolve([c, s])),
+  );
+  clearTimeout(killer);
+  return { code, signal, output };
+}
+
 type Handler = (request: http.IncomingMessage, response: http.ServerResponse) => void;
 
 const plainServers: http.Server[] = [];
@@ -210,8 +238,9 @@ describe('createNodeFetch: the Response', () => {
   });
 
   it('gives the answer of a server whose reason phrase holds a control character', async () => {
-    // Node's parser accepts it but `new Response` throws on it: thrown in the response's
-    // 'end' handler, that was an uncaught exception and a promise that never settled.
+    // Node's parser accepts it, and `new Response` would throw on it: thrown in the
+    // response's 'end' handler, that was once an uncaught exception and a promise that never
+    // settled. The answer keeps the phrase as sent.
     const server = await startServer((request) => {
       request.socket.end('HTTP/1.1 200 O\x01K\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok');
     });
@@ -219,7 +248,30 @@ describe('createNodeFetch: the Response', () => {
     const response = await createNodeFetch()(server.url, { method: 'POST', body: '{}' });
 
     expect(response.status).toBe(200);
+    expect(response.statusText).toBe('O\x01K');
     expect(await response.text()).toBe('ok');
+  });
+
+  it('never loads undici: a process that only delivers with it has no Response, Headers or fetch loaded', async () => {
+    const server = await startServer((_, response) => {
+      response.writeHead(200, { 'Retry-After': '1' }).end('{"status":1}');
+    });
+    // A fresh process, as an app is at its first delivery: building undici's first Response
+    // costs 60 to 90 ms of CPU on the event loop.
+    const script = `
+      import { BufferedConsumer, Cohorly } from '@cohorly/core';
+      import { createNodeFetch } from '@cohorly/server-kit/node';
+      const consumer = new BufferedConsumer({ apiHost: process.env.TARGET_URL, fetch: createNodeFetch() });
+      const client = new Cohorly('T', { consumer });
+      await client.track('u1', 'Signed Up');
+      const report = await client.close();
+      const undici = process.moduleLoadList.filter((name) => name.includes('undici'));
+      console.log(JSON.stringify({ sent: report.sent, undici }));
+    `;
+    const { code, output } = await runNode(script, server.url);
+    expect(code).toBe(0);
+    expect(JSON.parse(output)).toEqual({ sent: 1, undici: [] });
+    expect(server.received).toHaveLength(1);
   });
 });
 
@@ -342,23 +394,7 @@ describe('createNodeFetch: keep-alive', () => {
       const response = await createNodeFetch()(process.env.TARGET_URL, { method: 'POST', body: 'ping' });
       console.log(response.status, await response.text());
     `;
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
-      cwd: fileURLToPath(new URL('..', import.meta.url)),
-      env: { ...process.env, TARGET_URL: server.url },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    let output = '';
-    child.stdout.on('data', (chunk) => {
-      output += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      output += chunk;
-    });
-    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
-      child.once('exit', (c, s) => resolve([c, s])),
-    );
-    clearTimeout(killer);
+    const { code, signal, output } = await runNode(script, server.url);
 
     expect({ code, signal, output }).toEqual({ code: 0, signal: null, output: '200 pong\n' });
     // The connection was a keep-alive one, left open by the server.

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import { NodeFetchResponse } from './node-fetch-response.js';
 import type { ClientOptions } from './resolve-client.js';
 
 /** Options of {@link createNodeFetch}. */
@@ -16,8 +17,8 @@ export interface NodeFetchOptions {
   httpsAgent?: https.Agent;
 }
 
-/** The `fetch` signature `@cohorly/core` sends with. */
-export type NodeFetch = (input: string, init?: RequestInit) => Promise<Response>;
+/** The `fetch` signature `@cohorly/core` sends with, resolving with a {@link NodeFetchResponse}. */
+export type NodeFetch = (input: string, init?: RequestInit) => Promise<NodeFetchResponse>;
 
 /** How long an idle keep-alive socket is kept, when the server gives no shorter hint. */
 const IDLE_MS = 4_000;
@@ -34,8 +35,9 @@ const IDLE_MS = 4_000;
  * integrations plug into it.
  *
  * It covers what a Cohorly consumer sends: any method, string or byte bodies, plain-object
- * or `Headers` headers, and an `AbortSignal`. Idle keep-alive sockets never hold the process
- * open (Node unrefs them).
+ * or `Headers` headers, and an `AbortSignal`. It resolves with a {@link NodeFetchResponse}
+ * (status, headers, text), not a web `Response`, so that sending never loads undici. Idle
+ * keep-alive sockets never hold the process open (Node unrefs them).
  *
  * @example
  * ```ts
@@ -53,7 +55,7 @@ export function createNodeFetch(options: NodeFetchOptions = {}): NodeFetch {
   const httpAgent = options.httpAgent ?? new http.Agent({ keepAlive: true, timeout: IDLE_MS });
   const httpsAgent = options.httpsAgent ?? new https.Agent({ keepAlive: true, timeout: IDLE_MS });
   return (input, init = {}) =>
-    new Promise<Response>((resolve, reject) => {
+    new Promise<NodeFetchResponse>((resolve, reject) => {
       // Everything runs in the executor, so a bad URL, body or header rejects the promise, as
       // it does with fetch, instead of throwing at the call.
       const url = new URL(input);
@@ -104,27 +106,18 @@ export function createNodeFetch(options: NodeFetchOptions = {}): NodeFetch {
     });
 }
 
-// RFC 9110's reason-phrase; `Response` throws on anything else, and Node's parser lets
-// control characters through.
-const REASON_PHRASE = /^[\t\x20-\x7e\x80-\xff]*$/;
-
-/** The web `Response` for a Node response whose body has been read in full. */
-function toResponse(response: http.IncomingMessage, chunks: Buffer[]): Response {
+/** The answer of a Node response whose body has been read in full. */
+function toResponse(response: http.IncomingMessage, chunks: Buffer[]): NodeFetchResponse {
   const status = response.statusCode ?? 0;
+  // As fetch does: an informational status is never the answer, and a status over 599 is no
+  // HTTP status.
   if (status < 200 || status > 599) {
     throw new Error(`createNodeFetch: unexpected HTTP status ${status}`);
   }
-  const reason = response.statusMessage ?? '';
-  // Response refuses a body with these statuses.
+  // These statuses have no body, whatever the server wrote.
   const empty = status === 204 || status === 205 || status === 304;
-  // Buffer.concat returns a view of an ArrayBuffer (pooled or not), never of a shared one.
-  const body = empty ? null : (Buffer.concat(chunks) as Uint8Array<ArrayBuffer>);
-  return new Response(body, {
-    status,
-    // An invalid one is left out rather than failing an answer the server did give.
-    statusText: REASON_PHRASE.test(reason) ? reason : '',
-    headers: responseHeaders(response.headers),
-  });
+  const body = empty ? Buffer.alloc(0) : Buffer.concat(chunks);
+  return new NodeFetchResponse(status, response.statusMessage ?? '', response.headers, body);
 }
 
 /**
@@ -160,21 +153,20 @@ function requestBody(body: RequestInit['body']): string | Uint8Array | undefined
 
 function requestHeaders(headers: RequestInit['headers']): Record<string, string> {
   const out: Record<string, string> = {};
-  // Headers lowercases the names and accepts every form RequestInit allows.
-  if (headers) {
-    new Headers(headers).forEach((value, name) => {
-      out[name] = value;
-    });
+  if (!headers) return out;
+  const proto = Object.getPrototypeOf(headers);
+  if (proto === Object.prototype || proto === null) {
+    // The plain object a Cohorly consumer sends, read without `Headers`: the global one is
+    // undici's, and the first use loads all of it. `http.request` checks names and values.
+    for (const [name, value] of Object.entries(headers as Record<string, string>)) {
+      out[name.toLowerCase()] = String(value).trim();
+    }
+    return out;
   }
-  return out;
-}
-
-function responseHeaders(headers: http.IncomingHttpHeaders): Headers {
-  const out = new Headers();
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined) continue;
-    for (const item of Array.isArray(value) ? value : [value]) out.append(name, item);
-  }
+  // `Headers` and [name, value] pairs: Headers lowercases the names and accepts every form.
+  new Headers(headers).forEach((value, name) => {
+    out[name] = value;
+  });
   return out;
 }
 

@@ -3,3 +3,5 @@ export { createNodeFetch, withNodeFetch } from './node-fetch.js';
 export type { NodeFetch, NodeFetchOptions } from './node-fetch.js';
 export { flushOnResponseClose } from './response-close.js';
 export type { ClosingResponse } from './response-close.js';
+export { NodeFetchResponse } from './node-fetch-response.js';
+export type { NodeFetchHeaders } from './node-fetch-response.js';
