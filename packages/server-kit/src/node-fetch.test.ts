@@ -348,6 +348,13 @@ describe('createNodeFetch: failures', () => {
     await expect(
       call('http://127.0.0.1:9/', { method: 'POST', body: new Blob(['x']) }),
     ).rejects.toThrow(new TypeError('createNodeFetch: the body must be a string or a Uint8Array'));
+    // Plain-object headers are checked by node:http, as Headers would check them.
+    await expect(
+      call('http://127.0.0.1:9/', { method: 'POST', headers: { 'Bad Name': 'x' }, body: '{}' }),
+    ).rejects.toThrow(/Header name must be a valid HTTP token/);
+    await expect(
+      call('http://127.0.0.1:9/', { method: 'POST', headers: { 'X-Ok': 'a\r\nb' }, body: '{}' }),
+    ).rejects.toThrow(/Invalid character in header content/);
   });
 });
 
