@@ -207,9 +207,9 @@ export class BufferedConsumer implements CohorlyConsumer {
    * Delivers every message queued before the call, flushing and waiting out backoff windows,
    * for at most `timeoutMs` (default 10 s). Unlike `close()`, the consumer keeps running (its
    * timer, later sends) and nothing is aborted at the deadline. Messages sent meanwhile are
-   * not waited for, so under steady traffic it still ends. Never rejects: failures and
-   * drops go to `onError` (a bad `timeoutMs` throws at the call). For the end of a serverless invocation, or a test that must see
-   * what was tracked.
+   * not waited for, so under steady traffic it still ends. Never rejects: failures and drops
+   * go to `onError` (a bad `timeoutMs` throws at the call). For the end of a serverless
+   * invocation, or a test that must see what was tracked.
    */
   drain(options: DrainOptions = {}): Promise<DrainReport> {
     const timeoutMs = checkMs(options.timeoutMs, 10_000, 'BufferedConsumer.drain: timeoutMs');
@@ -317,7 +317,10 @@ export class BufferedConsumer implements CohorlyConsumer {
     return running;
   }
 
-  /** {@link drainEndpoint} as the `Promise<void>` that `send` returns, one per drain, not per call. */
+  /**
+   * {@link drainEndpoint} as the `Promise<void>` that `send` returns, one per drain, not per
+   * call.
+   */
   private joinDrain(endpoint: Endpoint, all: boolean): Promise<void> {
     const running = this.drainEndpoint(endpoint, all);
     let joined = this.joins[endpoint];
