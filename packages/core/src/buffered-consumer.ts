@@ -217,22 +217,16 @@ export class BufferedConsumer implements CohorlyConsumer {
   }
 
   private async drainWithin(deadline: number): Promise<DrainReport> {
-    // Each turn delivers, waits out a backoff window, or ends at the deadline: bounded.
-    while (this.clock() < deadline) {
-      // A flush that starts after the call drains everything queued before it, so one that
-      // completes on every endpoint settles those messages whatever arrived meanwhile.
-      const turn = this.drainEndpoints().then(
+    // A flush that starts after the call drains everything queued before it, so one that
+    // completes on every endpoint settles those messages whatever arrived meanwhile.
+    const { done } = await this.retryWithin(deadline, () =>
+      this.drainEndpoints().then(
         (results) => results.every((result) => result.complete),
         () => false,
-      );
-      const complete = await raceDeadline(turn, deadline - this.clock());
-      if (complete === 'deadline') break;
-      if (complete) return { drained: true, undelivered: this.undeliveredCount() };
-      const wait = Math.min(this.nextAttemptAt, deadline) - this.clock();
-      if (wait > 0) await sleepUnlessAborted(this.sleep, wait, this.abort.signal);
-    }
-    const undelivered = this.undeliveredCount();
-    return { drained: undelivered === 0, undelivered };
+      ),
+    );
+    const undelivered = total(this.queuedCounts());
+    return { drained: done || undelivered === 0, undelivered };
   }
 
   /** A snapshot of the counters: queued per endpoint, sent, dropped by reason, retries, backoff. */
@@ -261,23 +255,16 @@ export class BufferedConsumer implements CohorlyConsumer {
   private async closeWithin(timeoutMs: number): Promise<CloseReport> {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
-    const deadline = this.clock() + timeoutMs;
-    let drained = false;
-    // Each turn either delivers, waits out a backoff, or ends at the deadline: bounded.
-    while (!drained && this.clock() < deadline) {
-      const flushing = this.flush().catch(() => false);
-      const result = await raceDeadline(flushing, deadline - this.clock());
-      if (result === 'deadline') {
-        this.abortInFlight();
-        await flushing;
-        break;
-      }
-      drained = result;
-      const wait = Math.min(this.nextAttemptAt, deadline) - this.clock();
-      if (!drained && wait > 0) await sleepUnlessAborted(this.sleep, wait, this.abort.signal);
+    const { running } = await this.retryWithin(this.clock() + timeoutMs, () =>
+      this.flush().catch(() => false),
+    );
+    // The process is about to end: what is still on the wire is aborted, and kept.
+    if (running) {
+      this.abortInFlight();
+      await running;
     }
     const queued = this.queuedCounts();
-    const undelivered = this.undeliveredCount();
+    const undelivered = total(queued);
     return {
       drained: undelivered === 0,
       sent: this.sent,
@@ -285,6 +272,26 @@ export class BufferedConsumer implements CohorlyConsumer {
       queued,
       dropped: { ...this.dropped },
     };
+  }
+
+  /**
+   * Runs `turn` until it resolves `true`, waiting out the backoff window between turns, until
+   * `deadline`. Each turn delivers, waits out a backoff, or ends at the deadline: bounded.
+   * `running` is the turn still in flight when the deadline came, if one was.
+   */
+  private async retryWithin(
+    deadline: number,
+    turn: () => Promise<boolean>,
+  ): Promise<{ done: boolean; running?: Promise<boolean> }> {
+    while (this.clock() < deadline) {
+      const running = turn();
+      const done = await raceDeadline(running, deadline - this.clock());
+      if (done === 'deadline') return { done: false, running };
+      if (done) return { done: true };
+      const wait = Math.min(this.nextAttemptAt, deadline) - this.clock();
+      if (wait > 0) await sleepUnlessAborted(this.sleep, wait, this.abort.signal);
+    }
+    return { done: false };
   }
 
   /** One drain of every buffer, each emptied; what `flush()` and `drain()` are made of. */
@@ -495,11 +502,6 @@ export class BufferedConsumer implements CohorlyConsumer {
     abort.abort(new Error('close() deadline'));
   }
 
-  private undeliveredCount(): number {
-    const queued = this.queuedCounts();
-    return queued.events + queued.people + queued.alias;
-  }
-
   private queuedCounts(): EndpointCounts {
     return {
       events: this.queues.events.length + this.inFlight.events,
@@ -507,6 +509,11 @@ export class BufferedConsumer implements CohorlyConsumer {
       alias: this.queues.alias.length + this.inFlight.alias,
     };
   }
+}
+
+/** Messages over all endpoints. */
+function total(counts: EndpointCounts): number {
+  return counts.events + counts.people + counts.alias;
 }
 
 function checkCount(value: number | undefined, fallback: number, name: string): number {
