@@ -44,7 +44,6 @@ export function acquireClient(options: ClientOptions, onError: ErrorHandler): Sh
   );
   const shared: SharedClient = {
     client: resolved.client,
-    // A client created here reports its own delivery failures; a user's client may not.
     onError,
     close(closeOptions) {
       if (clients.get(key) === shared) clients.delete(key);
