@@ -5,9 +5,14 @@ import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createAdapter } from './adapters/index.js';
 import { type Adapter, CLOSE_TIMEOUT_MS, isExampleAppScenario } from './adapters/types.js';
-import { EXAMPLE_HEADERS, EXAMPLE_PATH, type ExampleApp, loadExampleApp } from './example-app.js';
+import {
+  EXAMPLE_HEADERS,
+  EXAMPLE_PATH,
+  type ExampleApp,
+  loadExampleApp,
+  shopAnalytics,
+} from './example-app.js';
 import { type ChildMessage, type ChildResult, type ChildSpec, epochNow } from './protocol.js';
-import { createRawMiddleware } from './raw-middleware.js';
 
 /** The period of the outage scenario's tracking loop. */
 const OUTAGE_TICK_MS = 10;
@@ -151,11 +156,7 @@ async function exampleApp(
   stop: Promise<void>,
 ): Promise<{ adapter: Adapter; run: () => Promise<Window & { stopServer: () => void }> }> {
   const bare = spec.sdk === 'none';
-  const analytics = bare
-    ? undefined
-    : spec.sdk === 'raw'
-      ? createRawMiddleware(spec.sinkUrl)
-      : example.createAnalytics({ token: 'bench-token', apiHost: spec.sinkUrl });
+  const analytics = shopAnalytics(example, spec.sdk, spec.sinkUrl);
   const app = example.createApp({ analytics, exportRowDelayMs: 0 });
   let undelivered = 0;
   const adapter: Adapter = {

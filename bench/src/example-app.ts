@@ -1,4 +1,5 @@
 import type { RequestListener } from 'node:http';
+import { createRawMiddleware } from './raw-middleware.js';
 
 /** The parts of `apps/express-example` the `express-app` scenario runs. */
 export interface ExampleApp {
@@ -18,6 +19,26 @@ export interface ExampleApp {
 /** `@cohorly/express`'s middleware, as far as the bench uses it. */
 export interface ExampleAnalytics {
   close(options: { timeoutMs: number }): Promise<{ sent: number; undelivered: number }>;
+}
+
+/**
+ * The shop's tracking in one bench variant: `none` nothing (the bare shop), `raw` the floor of
+ * any SDK (`raw-middleware.ts`), anything else its own `@cohorly/express` middleware, with
+ * `flush` when given (else the shop's default).
+ */
+export function shopAnalytics(
+  example: ExampleApp,
+  variant: string,
+  sinkUrl: string,
+  flush?: 'coalesced' | 'on-close' | 'none',
+): ExampleAnalytics | undefined {
+  if (variant === 'none') return undefined;
+  if (variant === 'raw') return createRawMiddleware(sinkUrl);
+  return example.createAnalytics({
+    token: 'bench-token',
+    apiHost: sinkUrl,
+    ...(flush ? { flush } : {}),
+  });
 }
 
 /** The route the scenario drives: it tracks `Products Viewed` once per request. */

@@ -1,8 +1,7 @@
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { loadExampleApp } from './example-app.js';
-import { createRawMiddleware } from './raw-middleware.js';
+import { loadExampleApp, shopAnalytics } from './example-app.js';
 
 /**
  * The shop that `instructions.ts` runs under callgrind: `node instructions-app.js
@@ -15,12 +14,7 @@ async function main(): Promise<void> {
   // Flush 'none': batches of 50, as under real load. Under callgrind the app is ~50x
   // slower, so the default coalesced flush would fire every few requests and send batches
   // far smaller than the ones a running server sends.
-  const analytics =
-    variant === 'cohorly'
-      ? example.createAnalytics({ token: 'bench-token', apiHost: sinkUrl!, flush: 'none' })
-      : variant === 'raw'
-        ? createRawMiddleware(sinkUrl!)
-        : undefined;
+  const analytics = shopAnalytics(example, variant!, sinkUrl!, 'none');
   const app = example.createApp({ analytics, exportRowDelayMs: 0 });
   const server = createServer(app);
   server.listen(0, '127.0.0.1');
