@@ -1,6 +1,7 @@
 import { startTestServer, type TestServer } from '@cohorly/testing';
 import { notFound, redirect } from 'next/navigation.js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { FetchLike } from '@cohorly/core';
 import type { CohorlyServer } from './cohorly-server.js';
 import { createCohorlyServer } from './create-cohorly-server.js';
 import type { CohorlyServerOptions } from './cohorly-server-options.js';
@@ -286,5 +287,29 @@ describe('one client per process', () => {
     const third = createCohorlyServer(options);
     created.push(third);
     expect(third.client).not.toBe(second.client);
+  });
+
+  it('gives servers of the same project with different fetch options a client each', async () => {
+    const sentWith: string[] = [];
+    const via =
+      (name: string): FetchLike =>
+      (input, init) => {
+        sentWith.push(name);
+        return globalThis.fetch(input, init);
+      };
+    const proxied = via('proxy');
+    const options = { token: 'same-project', apiHost: server.url };
+    const first = createCohorlyServer({ ...options, fetch: proxied });
+    const second = createCohorlyServer({ ...options, fetch: via('custom CA') });
+    const third = createCohorlyServer({ ...options, fetch: proxied });
+    created.push(first, second, third);
+
+    await first.trackServer('Via Proxy', {}, { distinctId: 'u1' });
+    await second.trackServer('Via Custom CA', {}, { distinctId: 'u2' });
+
+    expect(sentWith).toEqual(['proxy', 'custom CA']);
+    expect(server.events().map((event) => event.event)).toEqual(['Via Proxy', 'Via Custom CA']);
+    expect(second.client).not.toBe(first.client);
+    expect(third.client).toBe(first.client);
   });
 });

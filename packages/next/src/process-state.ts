@@ -1,11 +1,19 @@
+import type { FetchLike } from '@cohorly/core';
 import type { SharedClient } from './shared-client.js';
 
 /** What `@cohorly/next` keeps once per process (per isolate on the edge). */
 export interface ProcessState {
   /** The server `trackServer` (the bare import) uses: the last one created. */
   server?: unknown;
-  /** The shared clients, by project (token, host, batching) or by the client a user passed. */
+  /**
+   * The shared clients, by project (token, host, batching, `fetch`) or by the client a user
+   * passed.
+   */
   clients: Map<unknown, SharedClient>;
+  /** A number for each `fetch` option, part of the project key (added later: optional). */
+  fetchIds?: WeakMap<FetchLike, number>;
+  /** The last number given to a `fetch` option. */
+  lastFetchId?: number;
 }
 
 // Next.js bundles instrumentation.ts and each route separately, so module state would be

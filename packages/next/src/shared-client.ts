@@ -1,4 +1,4 @@
-import type { CloseOptions, CloseReport, Cohorly } from '@cohorly/core';
+import type { CloseOptions, CloseReport, Cohorly, FetchLike } from '@cohorly/core';
 import {
   type ClientOptions,
   type ErrorHandler,
@@ -20,6 +20,23 @@ export interface SharedClient {
 }
 
 /**
+ * A number for each `fetch` option seen, so that servers with different transports (a proxy,
+ * a custom CA) never share a client; `0` for none.
+ */
+function fetchId(fetch: FetchLike | undefined): number {
+  if (!fetch) return 0;
+  const state = processState();
+  state.fetchIds ??= new WeakMap();
+  let id = state.fetchIds.get(fetch);
+  if (id === undefined) {
+    id = (state.lastFetchId ?? 0) + 1;
+    state.lastFetchId = id;
+    state.fetchIds.set(fetch, id);
+  }
+  return id;
+}
+
+/**
  * The process's client for these options, created on first use and kept on `globalThis`, so
  * that `instrumentation.ts`, every route bundle and a module re-evaluated by hot reload all
  * share one buffer and one flush. Throws when no project token can be found.
@@ -28,7 +45,8 @@ export function acquireClient(options: ClientOptions, onError: ErrorHandler): Sh
   const { clients } = processState();
   const token = options.token ?? readEnv('COHORLY_TOKEN');
   const apiHost = options.apiHost ?? readEnv('COHORLY_API_HOST');
-  const key = options.client ?? JSON.stringify([token, apiHost, options.batching]);
+  const key =
+    options.client ?? JSON.stringify([token, apiHost, options.batching, fetchId(options.fetch)]);
   const existing = clients.get(key);
   if (existing) {
     existing.onError = onError;
