@@ -7,7 +7,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { post, trackBody } from './http-test-helpers.js';
 import { startTestServer } from './test-server.js';
 
-const cliPath = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+// The bin users run, which loads the built CLI.
+const cliPath = fileURLToPath(new URL('../bin/cohorly-dev-server.js', import.meta.url));
 
 interface RunningCli {
   child: ChildProcess;
