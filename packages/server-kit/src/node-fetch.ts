@@ -7,21 +7,30 @@ import type { ClientOptions } from './resolve-client.js';
 export interface NodeFetchOptions {
   /**
    * The agent for `http:` URLs. Pass your own for a proxy or a connection limit.
-   * @default a keep-alive `http.Agent` owned by this fetch, closing idle sockets after 4 s
+   * @default a keep-alive `http.Agent` owned by this fetch, closing idle sockets after
+   * `idleTimeoutMs`
    */
   httpAgent?: http.Agent;
   /**
    * The agent for `https:` URLs (custom CA, client certificates, proxy).
-   * @default a keep-alive `https.Agent` owned by this fetch, closing idle sockets after 4 s
+   * @default a keep-alive `https.Agent` owned by this fetch, closing idle sockets after
+   * `idleTimeoutMs`
    */
   httpsAgent?: https.Agent;
+  /**
+   * How long the default agents keep an idle connection open for the next batch, when the
+   * server's `Keep-Alive: timeout` does not say sooner. Lower it behind a proxy or NAT that
+   * drops idle connections sooner without a word. Ignored for an agent you pass.
+   * @default 4000 (undici's default)
+   */
+  idleTimeoutMs?: number;
 }
 
 /** The `fetch` signature `@cohorly/core` sends with, resolving with a {@link NodeFetchResponse}. */
 export type NodeFetch = (input: string, init?: RequestInit) => Promise<NodeFetchResponse>;
 
 /** How long an idle keep-alive socket is kept, when the server gives no shorter hint. */
-const IDLE_MS = 4_000;
+const DEFAULT_IDLE_MS = 4_000;
 
 /**
  * A `fetch` for `@cohorly/core` on Node.js, written on `node:http` and `node:https` with
@@ -52,8 +61,14 @@ export function createNodeFetch(options: NodeFetchOptions = {}): NodeFetch {
   // Idle sockets close after 4 s (undici's default) unless the server's `Keep-Alive: timeout`
   // says sooner: a proxy that drops idle connections silently (no hint) would otherwise make
   // the next batch fail on a dead socket, and wait out a backoff.
-  const httpAgent = options.httpAgent ?? new http.Agent({ keepAlive: true, timeout: IDLE_MS });
-  const httpsAgent = options.httpsAgent ?? new https.Agent({ keepAlive: true, timeout: IDLE_MS });
+  const timeout = options.idleTimeoutMs ?? DEFAULT_IDLE_MS;
+  if (!(Number.isFinite(timeout) && timeout > 0)) {
+    throw new TypeError(
+      `createNodeFetch: idleTimeoutMs must be a positive number of milliseconds, got ${String(timeout)}`,
+    );
+  }
+  const httpAgent = options.httpAgent ?? new http.Agent({ keepAlive: true, timeout });
+  const httpsAgent = options.httpsAgent ?? new https.Agent({ keepAlive: true, timeout });
   return (input, init = {}) =>
     new Promise<NodeFetchResponse>((resolve, reject) => {
       // Everything runs in the executor, so a bad URL, body or header rejects the promise, as
