@@ -54,6 +54,15 @@ describe('Cohorly with the synchronous Consumer', () => {
     );
   });
 
+  it('keeps the stamped value of a key the caller gives as undefined', async () => {
+    const client = new Cohorly('T', { apiHost: server.url });
+    const given: { time?: number; $insert_id?: string } = {};
+    await client.track('u1', 'E', { time: given.time, $insert_id: given.$insert_id, a: 1 });
+    expect(stable(server.requests[0]!.body)).toBe(
+      `{"event":"E","properties":{"token":"T","distinct_id":"u1","time":<ms>,"$insert_id":"<id>","$lib":"node","$lib_version":"${LIB_VERSION}","a":1}}`,
+    );
+  });
+
   it('sends importData with the given millisecond time, over the caller’s own', async () => {
     const client = new Cohorly('T', { apiHost: server.url });
     await client.importData('u1', 'Old', 1700000000123, { time: 1, x: true });
@@ -79,7 +88,7 @@ describe('Cohorly with the synchronous Consumer', () => {
     await client.peopleUnset('u1', ['a', 'b']);
     await client.peopleDelete('u1');
     await client.peopleUpdate(
-      { distinct_id: 'u1', $append: { tags: 'x' } },
+      { distinct_id: 'u1', $set: { tags: ['x'] } },
       { $ignore_time: true },
     );
     expect(server.requests.map((r) => [r.path, r.body])).toEqual([
@@ -88,7 +97,7 @@ describe('Cohorly with the synchronous Consumer', () => {
       ['/engage', '{"token":"T","distinct_id":"u1","$add":{"logins":1}}'],
       ['/engage', '{"token":"T","distinct_id":"u1","$unset":["a","b"]}'],
       ['/engage', '{"token":"T","distinct_id":"u1","$delete":true}'],
-      ['/engage', '{"token":"T","distinct_id":"u1","$append":{"tags":"x"},"$ignore_time":true}'],
+      ['/engage', '{"token":"T","distinct_id":"u1","$set":{"tags":["x"]},"$ignore_time":true}'],
     ]);
   });
 
@@ -247,6 +256,57 @@ describe('bad input', () => {
       (c) => c.peopleUpdate({ $set: {} }),
       /message\.distinct_id must be a non-empty string/,
     ],
+    // What the server would reject, which would take the rest of the batch with it.
+    [
+      'a Date as properties.time',
+      (c) => c.track('u1', 'E', { time: new Date(0) }),
+      /Cohorly\.track: properties\.time must be a finite number of epoch milliseconds, got "1970-01-01T00:00:00\.000Z"/,
+    ],
+    [
+      'NaN as properties.time',
+      (c) => c.track('u1', 'E', { time: Number.NaN }),
+      /Cohorly\.track: properties\.time must be a finite number of epoch milliseconds, got NaN/,
+    ],
+    [
+      'an empty $insert_id',
+      (c) => c.track('u1', 'E', { $insert_id: '' }),
+      /Cohorly\.track: properties\.\$insert_id must be a non-empty string, got ""/,
+    ],
+    [
+      'a null distinct_id in properties',
+      (c) => c.track('u1', 'E', { distinct_id: null }),
+      /Cohorly\.track: properties\.distinct_id must be a non-empty string, got null/,
+    ],
+    [
+      'a meta that replaces the properties',
+      (c) => c.track('u1', 'E', {}, { properties: 'x' }),
+      /Cohorly\.track: properties must be a plain object, got "x"/,
+    ],
+    [
+      'a meta that replaces the event name',
+      (c) => c.importData('u1', 'E', 1, {}, { event: '' }),
+      /Cohorly\.importData: event must be a non-empty string, got ""/,
+    ],
+    [
+      'peopleUpdate with two operations',
+      (c) => c.peopleUpdate({ distinct_id: 'u1', $set: { a: 1 }, $add: { n: 1 } }),
+      /Cohorly\.peopleUpdate: a profile operation must have exactly one of \$set, \$set_once, \$add, \$unset, \$delete; found \$set, \$add/,
+    ],
+    [
+      'peopleUpdate with no operation',
+      (c) => c.peopleUpdate({ distinct_id: 'u1', plan: 'pro' }),
+      /exactly one of .*; found none/,
+    ],
+    [
+      'peopleUpdate adding a string',
+      (c) => c.peopleUpdate({ distinct_id: 'u1', $add: { n: 'x' } }),
+      /Cohorly\.peopleUpdate: \$add\.n must be a finite number, got "x"/,
+    ],
+    [
+      'a meta that adds a second operation',
+      (c) => c.peopleSet('u1', { a: 1 }, { $delete: true }),
+      /Cohorly\.peopleSet: .*found \$set, \$delete/,
+    ],
   ];
 
   it.each(cases)(
@@ -265,6 +325,7 @@ describe('bad input', () => {
           .flat()
           .map((e: any) => e.event),
       ).toEqual(['Before', 'After']);
+      expect(server.json('/engage')).toEqual([]);
     },
   );
 

@@ -8,6 +8,7 @@ import type {
 import { Consumer } from './consumer.js';
 import type { Endpoint } from './endpoints.js';
 import { newInsertId } from './insert-id.js';
+import { checkEventMessage, checkPeopleMessage } from './message-rules.js';
 import type {
   AnyEvents,
   EventArgs,
@@ -187,7 +188,9 @@ export class Cohorly<Events extends EventCatalog<Events> = AnyEvents> {
 
   /**
    * Sends a raw profile operation (it must include `distinct_id`): `token` first, then the
-   * message's keys, then `meta`.
+   * message's keys, then `meta`. It must carry exactly one of `$set`, `$set_once`, `$add`,
+   * `$unset` and `$delete`, of the right shape, as the server requires; otherwise it throws,
+   * so that it never takes the rest of its batch down with it.
    */
   peopleUpdate(message: Record<string, PropertyValue>, meta?: Meta): Promise<void> {
     checkProps(message, 'Cohorly.peopleUpdate', 'message');
@@ -264,23 +267,23 @@ export class Cohorly<Events extends EventCatalog<Events> = AnyEvents> {
       $lib: LIB_NAME,
       $lib_version: LIB_VERSION,
     };
+    const given = properties === undefined ? undefined : withoutUndefinedStamps(properties);
     // importData forces the time after the caller's properties, as the Python SDK does.
     const forced = time === undefined ? undefined : { time };
     const checkedMeta = checkMeta(meta, caller);
     const message = {
       event,
-      properties: { ...stamped, ...properties, ...forced },
+      properties: { ...stamped, ...given, ...forced },
       ...checkedMeta,
     };
-    if (
-      this.serializer !== jsonSerializer ||
-      !(hasIndexKey(properties) || hasIndexKey(checkedMeta))
-    ) {
+    // The caller's properties and meta may have replaced what the server requires.
+    checkEventMessage(message, caller);
+    if (this.serializer !== jsonSerializer || !(hasIndexKey(given) || hasIndexKey(checkedMeta))) {
       return this.send('events', caller, message);
     }
     // Validated (a bad value is named) before it is written in the Python SDK's key order.
     serializeMessage(message, this.serializer, caller);
-    const propertiesJson = layeredJson([stamped, properties, forced]);
+    const propertiesJson = layeredJson([stamped, given, forced]);
     const json = layeredJson([{ event, properties: new RawJson(propertiesJson) }, checkedMeta]);
     return this.consumer.send('events', escapeNonAscii(json));
   }
@@ -312,6 +315,8 @@ export class Cohorly<Events extends EventCatalog<Events> = AnyEvents> {
     // Spread, not Object.assign: a `__proto__` key stays a key, as in the other messages.
     let message: Record<string, unknown> = {};
     for (const layer of layers) message = { ...message, ...layer };
+    // A raw operation or `meta` may carry a second operation, or replace a required key.
+    if (endpoint === 'people') checkPeopleMessage(message, caller);
     if (this.serializer !== jsonSerializer || !layers.some((layer) => hasIndexKey(layer))) {
       return this.send(endpoint, caller, message);
     }
@@ -343,6 +348,25 @@ function checkProps<T>(value: T, caller: string, name = 'properties'): T {
     );
   }
   return value;
+}
+
+/** The keys `track()` stamps on every event, in their order on the wire. */
+const STAMPED_KEYS = ['token', 'distinct_id', 'time', '$insert_id', '$lib', '$lib_version'];
+
+/**
+ * `properties` without the stamped keys it gives as `undefined`. In JavaScript `undefined`
+ * means "not given" (`{ time: event.time }` with no `event.time`), but merged over the stamped
+ * value and then left out by JSON, it would send the event with no `time` or `$insert_id`.
+ */
+function withoutUndefinedStamps(properties: Properties): Properties {
+  if (
+    !STAMPED_KEYS.some((key) => Object.hasOwn(properties, key) && properties[key] === undefined)
+  ) {
+    return properties;
+  }
+  const copy: Record<string, PropertyValue> = { ...properties };
+  for (const key of STAMPED_KEYS) if (copy[key] === undefined) delete copy[key];
+  return copy;
 }
 
 function checkMeta(meta: Meta | undefined, caller: string): Meta | undefined {

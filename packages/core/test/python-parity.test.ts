@@ -50,7 +50,7 @@ ch.people_set_once("u1", {"first": "é"})
 ch.people_increment("u1", {"logins": 2})
 ch.people_unset("u1", ["a", "b"])
 ch.people_delete("u1")
-ch.people_update({"distinct_id": "u1", "$append": {"t": "x"}, "token": "ignored"})
+ch.people_update({"distinct_id": "u1", "$set_once": {"t": "x"}, "token": "ignored"})
 ch.track("u1", "Yearly", json.loads(${JSON.stringify(PY_INDEXED)}), {"1": "m", "ip": "1.2.3.4"})
 ch.people_set("u1", {"2": "b", "name": "Ada"}, {"9": 1})
 ch.people_update(json.loads(${JSON.stringify(PY_RAW_UPDATE)}))
@@ -65,7 +65,7 @@ async function sendWithJs(client: Cohorly): Promise<void> {
   await client.peopleIncrement('u1', { logins: 2 });
   await client.peopleUnset('u1', ['a', 'b']);
   await client.peopleDelete('u1');
-  await client.peopleUpdate({ distinct_id: 'u1', $append: { t: 'x' }, token: 'ignored' });
+  await client.peopleUpdate({ distinct_id: 'u1', $set_once: { t: 'x' }, token: 'ignored' });
   await client.track('u1', 'Yearly', INDEXED, { '1': 'm', ip: '1.2.3.4' });
   await client.peopleSet('u1', { '2': 'b', name: 'Ada' }, { '9': 1 });
   await client.peopleUpdate(RAW_UPDATE);

@@ -1,0 +1,106 @@
+/**
+ * What the Cohorly server rejects with 400, checked on a message before it is queued.
+ *
+ * Why: the server accepts or rejects a batch as a whole, so one message it rejects would take
+ * every other message of its batch with it (contract 4.8: one bad message never poisons a
+ * batch). The client builds valid messages itself; these rules catch what a caller can put
+ * over them: `properties.time` as a `Date`, a `meta` that replaces `properties`, a raw profile
+ * operation with two operations.
+ */
+
+/** The profile operations `/engage` accepts; a message carries exactly one of them. */
+const PEOPLE_OPERATIONS = ['$set', '$set_once', '$add', '$unset', '$delete'] as const;
+
+/** Throws a `TypeError` naming the first part of an event the server would reject. */
+export function checkEventMessage(message: Record<string, unknown>, caller: string): void {
+  const problem = eventProblem(message);
+  if (problem !== undefined) throw new TypeError(`${caller}: ${problem}`);
+}
+
+/** Throws a `TypeError` naming the first part of a profile operation the server would reject. */
+export function checkPeopleMessage(message: Record<string, unknown>, caller: string): void {
+  const problem = peopleProblem(message);
+  if (problem !== undefined) throw new TypeError(`${caller}: ${problem}`);
+}
+
+function eventProblem(message: Record<string, unknown>): string | undefined {
+  const { event, properties } = message;
+  if (!isNonEmptyString(event)) return `event must be a non-empty string, got ${show(event)}`;
+  if (!isObject(properties)) return `properties must be a plain object, got ${show(properties)}`;
+  if (!isNonEmptyString(properties.token)) {
+    return `properties.token must be a non-empty string, got ${show(properties.token)}`;
+  }
+  if (!isNonEmptyString(properties.distinct_id)) {
+    return `properties.distinct_id must be a non-empty string, got ${show(properties.distinct_id)}`;
+  }
+  const { time } = properties;
+  if (time !== undefined && !(typeof time === 'number' && Number.isFinite(time))) {
+    return `properties.time must be a finite number of epoch milliseconds, got ${show(time)}`;
+  }
+  const insertId = properties.$insert_id;
+  if (insertId !== undefined && !isNonEmptyString(insertId)) {
+    return `properties.$insert_id must be a non-empty string, got ${show(insertId)}`;
+  }
+  return undefined;
+}
+
+function peopleProblem(message: Record<string, unknown>): string | undefined {
+  if (!isNonEmptyString(message.token)) {
+    return `token must be a non-empty string, got ${show(message.token)}`;
+  }
+  if (!isNonEmptyString(message.distinct_id)) {
+    return `distinct_id must be a non-empty string, got ${show(message.distinct_id)}`;
+  }
+  const operations = PEOPLE_OPERATIONS.filter((name) => message[name] !== undefined);
+  if (operations.length !== 1) {
+    const found = operations.length === 0 ? 'none' : operations.join(', ');
+    return `a profile operation must have exactly one of ${PEOPLE_OPERATIONS.join(', ')}; found ${found}`;
+  }
+  const operation = operations[0] as (typeof PEOPLE_OPERATIONS)[number];
+  const value = message[operation];
+  switch (operation) {
+    case '$set':
+    case '$set_once':
+      return isObject(value)
+        ? undefined
+        : `${operation} must be a plain object, got ${show(value)}`;
+    case '$add': {
+      if (!isObject(value)) return `$add must be a plain object, got ${show(value)}`;
+      for (const [name, amount] of Object.entries(value)) {
+        if (amount !== undefined && !(typeof amount === 'number' && Number.isFinite(amount))) {
+          return `$add.${name} must be a finite number, got ${show(amount)}`;
+        }
+      }
+      return undefined;
+    }
+    case '$unset':
+      return Array.isArray(value) && value.every((name) => typeof name === 'string')
+        ? undefined
+        : `$unset must be an array of property names, got ${show(value)}`;
+    case '$delete':
+      return value === true ? undefined : `$delete must be true, got ${show(value)}`;
+  }
+}
+
+function isNonEmptyString(value: unknown): value is string {
+  return typeof value === 'string' && value !== '';
+}
+
+/** An object JSON writes as an object: not an array, and not a `Date` (written as a string). */
+function isObject(value: unknown): value is Record<string, unknown> {
+  return (
+    typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date)
+  );
+}
+
+/** A value as an error message shows it: numbers as JS writes them (`NaN`, not JSON's `null`). */
+function show(value: unknown): string {
+  if (typeof value === 'number' || typeof value === 'bigint' || value === undefined) {
+    return String(value);
+  }
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
