@@ -89,6 +89,35 @@ describe('batching', () => {
     expect(receivedEvents()).toEqual(['A', 'B', 'C', 'D', 'E', 'F', 'G']);
   });
 
+  it('sends a batch that fills while another is in flight as soon as that one ends', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let requests = 0;
+    const { client, consumer } = setup({
+      maxSize: 2,
+      fetch: async (url, init) => {
+        requests += 1;
+        await gate;
+        return fetch(url, init);
+      },
+    });
+    void client.track('u', 'A');
+    const first = client.track('u', 'B');
+    // [A, B] is in flight; C and D fill the next batch meanwhile (no timer: flushIntervalMs 0).
+    await vi.waitUntil(() => requests === 1);
+    void client.track('u', 'C');
+    const second = client.track('u', 'D');
+    release();
+    await first;
+    // D's call resolves once the batch it filled has been attempted, as when none is in flight.
+    await second;
+    expect(batchSizes()).toEqual([2, 2]);
+    expect(receivedEvents()).toEqual(['A', 'B', 'C', 'D']);
+    expect(consumer.stats().queued.events).toBe(0);
+  });
+
   it('empties the buffer when flush() joins a drain that a full buffer started', async () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => {
@@ -484,6 +513,30 @@ describe('close()', () => {
     await first;
     await client.track('u', 'Late');
     expect(receivedEvents()).toEqual(['Late']);
+  });
+
+  it('delivers a message sent after it while another one is in flight', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let requests = 0;
+    const { client, consumer } = setup({
+      fetch: async (url, init) => {
+        requests += 1;
+        await gate;
+        return fetch(url, init);
+      },
+    });
+    await consumer.close();
+    const first = client.track('u', 'Late 1');
+    await vi.waitUntil(() => requests === 1);
+    // No timer after close(): nothing else would ever send it.
+    const second = client.track('u', 'Late 2');
+    release();
+    await Promise.all([first, second]);
+    expect(receivedEvents()).toEqual(['Late 1', 'Late 2']);
+    expect(consumer.stats().queued.events).toBe(0);
   });
 
   it('keeps delivering when onError throws', async () => {

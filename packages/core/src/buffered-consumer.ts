@@ -332,7 +332,9 @@ export class BufferedConsumer implements CohorlyConsumer {
     const running = this.drainEndpoint(endpoint, all);
     let joined = this.joins[endpoint];
     if (!joined) {
-      joined = running.then(noop);
+      // Through the drain that follows this one, if it starts one: it sends what this
+      // drain left out, the message of a call that joined late among it.
+      joined = running.then(() => this.drains[endpoint]).then(noop);
       this.joins[endpoint] = joined;
     }
     return joined;
@@ -384,7 +386,23 @@ export class BufferedConsumer implements CohorlyConsumer {
       this.drains[endpoint] = undefined;
       this.joins[endpoint] = undefined;
       this.drainAll[endpoint] = false;
+      this.drainWhatArrived(endpoint);
     }
+  }
+
+  /**
+   * Starts the next drain when messages that arrived during the one that just ended fill a
+   * batch (or, once closing, whenever any arrived): the send that filled it joined a drain
+   * whose budget was already set, so nothing else would send them before the timer, or
+   * ever, with the timer off or the consumer closed. Not inside a backoff window: the
+   * drain stopped for it, and the timer or the next flush comes after it.
+   */
+  private drainWhatArrived(endpoint: Endpoint): void {
+    const all = this.closing !== undefined;
+    const threshold = all || endpoint === 'alias' ? 1 : this.flushBatchSize;
+    if (this.queues[endpoint].length < threshold || this.clock() < this.nextAttemptAt) return;
+    this.drainAll[endpoint] = all;
+    this.drains[endpoint] = this.drainNow(endpoint);
   }
 
   /**
@@ -481,7 +499,10 @@ export class BufferedConsumer implements CohorlyConsumer {
 
   private report(error: CohorlyError): void {
     try {
-      this.onError(error);
+      const returned: unknown = this.onError(error);
+      // An async onError that fails (a log shipper down) must not become an unhandled
+      // rejection, which would end a Node process.
+      if (returned instanceof Promise) returned.catch(noop);
     } catch {
       // A throwing onError must not stop delivery.
     }

@@ -87,10 +87,7 @@ describe('Cohorly with the synchronous Consumer', () => {
     await client.peopleIncrement('u1', { logins: 1 });
     await client.peopleUnset('u1', ['a', 'b']);
     await client.peopleDelete('u1');
-    await client.peopleUpdate(
-      { distinct_id: 'u1', $set: { tags: ['x'] } },
-      { $ignore_time: true },
-    );
+    await client.peopleUpdate({ distinct_id: 'u1', $set: { tags: ['x'] } }, { $ignore_time: true });
     expect(server.requests.map((r) => [r.path, r.body])).toEqual([
       ['/engage', '{"token":"T","distinct_id":"u1","$set":{"name":"Ada"},"$ip":"0"}'],
       ['/engage', '{"token":"T","distinct_id":"u1","$set_once":{"first":"x"}}'],
@@ -138,6 +135,23 @@ describe('Cohorly with the synchronous Consumer', () => {
       consumer: { send: async () => undefined, flush: async () => true },
     });
     await expect(client.close()).resolves.toMatchObject({ drained: true, undelivered: 0 });
+  });
+
+  it('close() gives up on a consumer without close() whose flush never settles, at timeoutMs', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const client = new Cohorly('T', {
+        consumer: { send: async () => undefined, flush: () => new Promise<boolean>(() => {}) },
+      });
+      const closing = client.close({ timeoutMs: 3000 });
+      await vi.advanceTimersByTimeAsync(3000);
+      await expect(closing).resolves.toMatchObject({ drained: false });
+      await expect(client.close({ timeoutMs: -5 })).rejects.toThrow(
+        /Cohorly\.close: timeoutMs must be a finite number of milliseconds >= 0, got -5/,
+      );
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('drain() flushes a consumer without drain() once, and reports what its flush said', async () => {
@@ -331,8 +345,13 @@ describe('bad input', () => {
 
   it('rejects a missing token and an invalid apiHost at construction', () => {
     expect(() => new Cohorly('')).toThrow(/token must be a non-empty string/);
-    expect(() => new Cohorly('T', { apiHost: 'not a url' })).toThrow(
-      /apiHost must be an absolute URL/,
+    for (const apiHost of ['not a url', 'localhost:4000', 'ftp://127.0.0.1:4000']) {
+      expect(() => new Cohorly('T', { apiHost })).toThrow(
+        `Cohorly: apiHost must be an absolute http:// or https:// URL, got ${JSON.stringify(apiHost)}`,
+      );
+    }
+    expect(() => new BufferedConsumer({ apiHost: 'localhost:4000' })).toThrow(
+      /BufferedConsumer: apiHost must be an absolute http:\/\/ or https:\/\/ URL/,
     );
     expect(() => new Consumer({ retryLimit: -1 })).toThrow(/retryLimit must be an integer >= 0/);
   });

@@ -224,11 +224,15 @@ export class Cohorly<Events extends EventCatalog<Events> = AnyEvents> {
 
   /**
    * Flushes and stops the consumer, within `timeoutMs` (default 10 s), and reports what
-   * was sent and what was not. Call it before the process exits.
+   * was sent and what was not. Call it before the process exits. A consumer without its own
+   * `close()` is flushed once, within `timeoutMs`.
    */
   async close(options: CloseOptions = {}): Promise<CloseReport> {
     if (this.consumer.close) return this.consumer.close(options);
-    const drained = await this.consumer.flush().catch(() => false);
+    const timeoutMs = checkMs(options.timeoutMs, 10_000, 'Cohorly.close: timeoutMs');
+    // A consumer without close() is flushed once, and not waited for past the deadline.
+    const flushed = this.consumer.flush().catch(() => false);
+    const drained = (await raceDeadline(flushed, timeoutMs)) === true;
     return {
       drained,
       sent: 0,

@@ -99,11 +99,23 @@ describe('Consumer', () => {
     await vi.waitUntil(() => server.requests.length === 2);
     const closing = consumer.close({ timeoutMs: 1000 });
     await vi.advanceTimersByTimeAsync(1000);
-    expect(await closing).toMatchObject({ drained: true, sent: 1, undelivered: 0 });
+    // The aborted send was not delivered, and the report says so.
+    expect(await closing).toMatchObject({ drained: false, sent: 1, undelivered: 1 });
     expect(await sending).toMatchObject({ code: 'timeout' });
     server.always(undefined);
     await client.track('u', 'After close');
     expect(server.requests).toHaveLength(3);
+  });
+
+  it('close() reports a drained consumer when every send in flight is delivered', async () => {
+    const { client, consumer } = setup({ retryLimit: 0 });
+    const sending = client.track('u', 'A');
+    await expect(consumer.close({ timeoutMs: 5000 })).resolves.toMatchObject({
+      drained: true,
+      sent: 1,
+      undelivered: 0,
+    });
+    await sending;
   });
 
   it('rejects unknown endpoints and non-string messages with a TypeError', () => {

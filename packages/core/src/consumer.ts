@@ -77,11 +77,14 @@ export class Consumer implements CohorlyConsumer {
 
   /**
    * Waits for sends in flight until `timeoutMs`, then aborts them (their promises reject).
-   * Later sends still work.
+   * Reports as undelivered each send in flight at the call that did not succeed. Later sends
+   * still work.
    */
   async close(options: CloseOptions = {}): Promise<CloseReport> {
     const timeoutMs = checkMs(options.timeoutMs, 10_000, 'Consumer.close: timeoutMs');
-    const pending = [...this.inFlight].map((p) => p.catch(() => undefined));
+    // Whether each send in flight at the call was delivered: one aborted at the deadline (or
+    // failed) is undelivered, though it has left the in-flight set by the time it is counted.
+    const pending = [...this.inFlight].map((p) => p.then(DELIVERED, UNDELIVERED));
     let timer: ReturnType<typeof setTimeout> | undefined;
     const deadline = new Promise<'deadline'>((resolve) => {
       timer = setTimeout(() => resolve('deadline'), timeoutMs);
@@ -93,9 +96,9 @@ export class Consumer implements CohorlyConsumer {
       // Sends made after close() get a fresh signal: closing does not disable the consumer.
       this.abort = new AbortController();
       abort.abort(new Error('closed'));
-      await Promise.all(pending);
     }
-    const undelivered = this.inFlight.size;
+    const outcomes = await Promise.all(pending);
+    const undelivered = outcomes.filter((delivered) => !delivered).length;
     return {
       drained: undelivered === 0,
       sent: this.sent,
@@ -133,3 +136,6 @@ export class Consumer implements CohorlyConsumer {
     }
   }
 }
+
+const DELIVERED = () => true;
+const UNDELIVERED = () => false;

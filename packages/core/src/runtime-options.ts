@@ -64,11 +64,18 @@ export function defaultSleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Normalises `apiHost` and fails at construction, not at the first send, when it is no URL. */
+/**
+ * Normalises `apiHost` and fails at construction, not at the first send, when it is no
+ * http(s) URL. `localhost:4000` parses as a URL of scheme `localhost:`, and would otherwise
+ * fail every send as a network error, retried with backoff forever.
+ */
 export function normalizeApiHost(apiHost: string | undefined, caller: string): string {
   const host = apiHost ?? DEFAULT_API_HOST;
-  if (typeof host !== 'string' || !URL.canParse(host)) {
-    throw new TypeError(`${caller}: apiHost must be an absolute URL, got ${JSON.stringify(host)}`);
+  const url = typeof host === 'string' && URL.canParse(host) ? new URL(host) : undefined;
+  if (url?.protocol !== 'http:' && url?.protocol !== 'https:') {
+    throw new TypeError(
+      `${caller}: apiHost must be an absolute http:// or https:// URL, got ${JSON.stringify(host)}`,
+    );
   }
   return host.replace(/\/+$/, '');
 }

@@ -51,3 +51,28 @@ it('fire-and-forget tracking against a failing server raises no unhandledRejecti
   expect(errors.length).toBeGreaterThan(0);
   expect(unhandled).toEqual([]);
 });
+
+it('an async onError that rejects raises no unhandledRejection, and delivery goes on', async () => {
+  let now = 0;
+  let reports = 0;
+  const consumer = new BufferedConsumer({
+    apiHost: server.url,
+    flushIntervalMs: 0,
+    clock: () => now,
+    onError: async () => {
+      reports += 1;
+      throw new Error('log shipper down');
+    },
+  });
+  const client = new Cohorly('T', { consumer });
+  server.script({ status: 503 });
+  await client.track('u', 'A');
+  await expect(consumer.flush()).resolves.toBe(false);
+  now += 700_000;
+  await expect(consumer.flush()).resolves.toBe(true);
+  // Give a stray rejection the turns it needs to surface.
+  for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+  expect(reports).toBe(1);
+  expect(server.json('/track')).toHaveLength(2);
+  expect(unhandled).toEqual([]);
+});
