@@ -195,6 +195,41 @@ describe('CohorlyIntegration', () => {
     expect(errors).toEqual([]);
   });
 
+  it('never lets an onError that throws or rejects reach the request', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const { integration: throwing } = integrate({
+        ignore: () => {
+          throw new Error('ignore broke');
+        },
+        onError: () => {
+          throw new Error('handler broke');
+        },
+      });
+      // An ignore() that throws ignores nothing, and the report of it throws nothing.
+      expect(throwing.ignores(request('user-1'))).toBe(false);
+
+      const reported: unknown[] = [];
+      const { integration: rejecting } = integrate({
+        identify: () => undefined,
+        onError: async (error) => {
+          reported.push(error);
+          throw new Error('log shipper down');
+        },
+      });
+      await rejecting.begin(plainRequest()).tracker.track('Nobody');
+      expect(rejecting.ignores(request('user-1'))).toBe(false);
+      // Turns for a stray rejection to surface; the timers are fake, so not setTimeout.
+      for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+      expect(reported).toHaveLength(1);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   it('close() delivers what is queued and reports it', async () => {
     const { integration } = integrate({ flush: 'none' });
     for (let i = 0; i < 3; i++) void integration.begin(request(`user-${i}`)).tracker.track('E');

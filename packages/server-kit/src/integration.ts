@@ -1,7 +1,7 @@
 import type { AnyEvents, CloseOptions, CloseReport, Cohorly, EventCatalog } from '@cohorly/core';
 import { FlushCoalescer } from './flush-coalescer.js';
 import type { IdentityOptions } from './identity.js';
-import { type ErrorHandler, warnOnError } from './report-error.js';
+import { type ErrorHandler, reportError, warnOnError } from './report-error.js';
 import type { RequestAccessor } from './request-accessor.js';
 import type { RequestPropertiesOptions } from './request-properties.js';
 import { RequestTracker, type TrackerScope } from './request-tracker.js';
@@ -59,7 +59,7 @@ export interface RequestScope<Events extends EventCatalog<Events> = AnyEvents> {
 export class CohorlyIntegration<Req> {
   /** The client events are tracked with. */
   readonly client: Cohorly;
-  /** The error handler in force. */
+  /** The error handler in force, shielded: it never throws, and its promise never goes unobserved. */
   readonly onError: ErrorHandler;
   /**
    * True in `'on-close'` mode, the only one in which `closed()` does anything: a framework
@@ -85,7 +85,10 @@ export class CohorlyIntegration<Req> {
     }
     this.mode = mode;
     this.flushesOnClose = mode === 'on-close';
-    this.onError = options.onError ?? warnOnError;
+    const onError = options.onError ?? warnOnError;
+    // Every report goes through reportError: a handler that throws or rejects must never
+    // reach the request (or become an unhandled rejection), wherever it is called from.
+    this.onError = (error) => reportError(onError, error);
     const resolved = resolveClient(options, name, this.onError);
     this.client = resolved.client;
     this.closeClient = resolved.close;

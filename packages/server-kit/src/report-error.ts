@@ -7,10 +7,13 @@ export const warnOnError: ErrorHandler = (error) => {
   console.warn(`[cohorly] ${message}`);
 };
 
-/** Calls `onError`, shielding the caller from a handler that throws. */
+/** Calls `onError`, shielding the caller from a handler that throws or whose promise rejects. */
 export function reportError(onError: ErrorHandler, error: unknown): void {
   try {
-    onError(error);
+    const returned: unknown = onError(error);
+    // An async handler that fails must not become an unhandled rejection, which would end a
+    // Node process.
+    if (returned instanceof Promise) returned.catch(() => undefined);
   } catch {
     // An error handler that throws must not break the request that tracked.
   }
