@@ -1,4 +1,4 @@
-import { Cohorly, Consumer } from '@cohorly/core';
+import { BufferedConsumer, Cohorly, Consumer } from '@cohorly/core';
 import { createRecorder, startTestServer } from '@cohorly/testing';
 import { describe, expect, it, vi } from 'vitest';
 import { type PlainRequest, plainAccessor, plainRequest } from '../test/plain-request.js';
@@ -155,10 +155,49 @@ describe('RequestTracker', () => {
       await expect(tracker.track('Rejected')).resolves.toBeUndefined();
       await expect(tracker.track('Accepted')).resolves.toBeUndefined();
 
-      expect(messages()).toHaveLength(1);
+      // track() resolved once queued; the deliveries finish on their own.
+      await server.waitForEvents(1);
+      await vi.waitUntil(() => messages().length === 1);
       expect(messages()[0]).toContain('400');
       expect(server.events().map((e) => e.event)).toEqual(['Accepted']);
     } finally {
+      await server.close();
+    }
+  });
+
+  it('resolves once the event is queued, not after the batch it fills is delivered', async () => {
+    const server = await startTestServer();
+    let requests = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const consumer = new BufferedConsumer({
+      apiHost: server.url,
+      maxSize: 1,
+      flushIntervalMs: 0,
+      fetch: async (input, init) => {
+        requests += 1;
+        await gate;
+        return fetch(input, init);
+      },
+    });
+    try {
+      const { tracker } = setup(signedIn(), { identify }, new Cohorly(TOKEN, { consumer }));
+      let resolved = false;
+      // A handler that awaits track(): the batch it fills is on its way, and slow.
+      const tracking = tracker.track('Checkout Completed').then(() => {
+        resolved = true;
+      });
+      await vi.waitUntil(() => requests === 1);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(resolved).toBe(true);
+      release();
+      await tracking;
+      await expect(consumer.close({ timeoutMs: 5000 })).resolves.toMatchObject({ drained: true });
+      expect(server.events().map((e) => e.event)).toEqual(['Checkout Completed']);
+    } finally {
+      release();
       await server.close();
     }
   });

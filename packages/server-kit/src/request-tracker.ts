@@ -37,7 +37,9 @@ const done = Promise.resolve();
 /**
  * A Cohorly client bound to one request: events and profile updates go to the request's
  * user, found when each call is made (an explicit id, `identify(req)`, then the anonymous
- * id). It never throws and its promises never reject: failures go to `onError`.
+ * id). It never throws and its promises never reject: failures go to `onError`. Each call
+ * resolves once its message is queued, never after a delivery, so awaiting it never holds a
+ * response.
  */
 export class RequestTracker<Events extends EventCatalog<Events> = AnyEvents> {
   private identified: string | undefined;
@@ -133,9 +135,12 @@ export class RequestTracker<Events extends EventCatalog<Events> = AnyEvents> {
           `${what} was not sent: this request has no distinct id (pass { distinctId }, configure identify(req), or send an anonymous id)`,
         );
       }
-      const sending = send(distinctId);
+      // Resolves once queued, never after a delivery: a full buffer makes the client's
+      // promise wait for the batch it sends, and a handler that awaits track() must not hold
+      // its response for an HTTP request to Cohorly. Failures still reach onError.
+      send(distinctId).catch((error: unknown) => reportError(this.scope.onError, error));
       this.scope.onTracked?.();
-      return sending.catch((error: unknown) => reportError(this.scope.onError, error));
+      return done;
     } catch (error) {
       reportError(this.scope.onError, error);
       return done;
