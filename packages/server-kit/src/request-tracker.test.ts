@@ -202,6 +202,26 @@ describe('RequestTracker', () => {
     }
   });
 
+  it('reports an empty explicit distinctId or non-object properties, and sends neither', async () => {
+    const { tracker, recorder, messages } = setup(signedIn(), { identify });
+
+    await tracker.track('Paid', {}, { distinctId: '' });
+    await tracker.peopleSet({ plan: 'pro' }, { distinctId: '' });
+    await tracker.track('Listed', [1, 2] as never);
+    await tracker.track('Named', 'x' as never);
+    await tracker.track('Kept');
+
+    expect(messages()).toEqual([
+      'track "Paid" was not sent: distinctId must be a non-empty string, got ""',
+      'peopleSet was not sent: distinctId must be a non-empty string, got ""',
+      'track "Listed" was not sent: properties must be a plain object, got an array',
+      'track "Named" was not sent: properties must be a plain object, got "x"',
+    ]);
+    // Not sent to the request's user instead, and nothing else lost.
+    expect(recorder.events().map((e) => [e.event, e.distinctId])).toEqual([['Kept', 'user-1']]);
+    expect(recorder.people()).toEqual([]);
+  });
+
   it('shields the caller from an onError that throws', async () => {
     const recorder = createRecorder();
     const tracker = new RequestTracker({

@@ -71,12 +71,19 @@ export class RequestTracker<Events extends EventCatalog<Events> = AnyEvents> {
   /** Tracks an event for the request's user, with the request's properties merged in. */
   track<E extends keyof Events & string>(event: E, ...args: TrackerArgs<Events, E>): Promise<void> {
     const [properties, options] = args as [Properties | undefined, TrackOptions | undefined];
-    return this.forUser(`track "${event}"`, options, (id) =>
-      this.scope.client.track(id, event, {
+    const what = `track "${event}"`;
+    return this.forUser(what, options, (id) => {
+      // Checked before the merge, which would turn an array into {"0": …} without a word.
+      if (properties !== undefined && !isPlainObject(properties)) {
+        throw new TypeError(
+          `${what} was not sent: properties must be a plain object, got ${describe(properties)}`,
+        );
+      }
+      return this.scope.client.track(id, event, {
         ...requestProperties(this.scope.req, this.scope.accessor, this.scope.options),
         ...properties,
-      } as Properties),
-    );
+      } as Properties);
+    });
   }
 
   /** Links `aliasId` to `original`, by default the request's distinct id. */
@@ -124,6 +131,14 @@ export class RequestTracker<Events extends EventCatalog<Events> = AnyEvents> {
   ): Promise<void> {
     if (this.scope.discard) return done;
     try {
+      const explicit = options?.distinctId;
+      // An explicit id that is empty is a bug in the caller, not a request to use the
+      // request's user: sending it to someone else would misattribute the event.
+      if (explicit !== undefined && (typeof explicit !== 'string' || explicit === '')) {
+        throw new TypeError(
+          `${what} was not sent: distinctId must be a non-empty string, got ${describe(explicit)}`,
+        );
+      }
       const distinctId = resolveDistinctId(
         this.scope.req,
         this.scope.accessor,
@@ -146,4 +161,14 @@ export class RequestTracker<Events extends EventCatalog<Events> = AnyEvents> {
       return done;
     }
   }
+}
+
+function isPlainObject(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A value as an error message shows it. */
+function describe(value: unknown): string {
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'string' ? JSON.stringify(value) : String(value);
 }
