@@ -55,6 +55,9 @@ export interface CohorlyServerOptions extends ClientOptions {
   onError?: ErrorHandler;
 }
 
+/** The longest delay `setTimeout` honours. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** Throws a TypeError naming the first option of the wrong type. */
 export function checkOptions(options: CohorlyServerOptions): void {
   if (typeof options !== 'object' || options === null) {
@@ -73,7 +76,13 @@ export function checkOptions(options: CohorlyServerOptions): void {
     }
   }
   const timeout = options.flushTimeoutMs;
-  if (timeout !== undefined && (typeof timeout !== 'number' || !(timeout >= 0))) {
-    throw new TypeError('createCohorlyServer(): flushTimeoutMs must be a number >= 0');
+  // A timer cannot wait longer than 2^31 - 1 ms: Node fires a longer one at once.
+  if (
+    timeout !== undefined &&
+    (typeof timeout !== 'number' || !(timeout >= 0 && timeout <= MAX_TIMER_MS))
+  ) {
+    throw new TypeError(
+      `createCohorlyServer(): flushTimeoutMs must be a number of milliseconds from 0 to ${MAX_TIMER_MS}, got ${String(timeout)}`,
+    );
   }
 }

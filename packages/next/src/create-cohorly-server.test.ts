@@ -81,7 +81,8 @@ describe('outside a request scope (scripts, tests, instrumentation.ts)', () => {
   it('reports a getDistinctId() that throws and carries on without it', async () => {
     const cohorly = make({
       getDistinctId: () => {
-        throw new Error('session store down');
+        // Next.js gives every error thrown while rendering a digest of its own.
+        throw Object.assign(new Error('session store down'), { digest: '2870853745' });
       },
     });
     await cohorly.trackServer('Viewed');
@@ -256,7 +257,11 @@ describe('never throws into your code', () => {
       /getDistinctId must be a function/,
     );
     expect(() => createCohorlyServer({ anonymousIdCookie: '' })).toThrow(/anonymousIdCookie/);
-    expect(() => createCohorlyServer({ flushTimeoutMs: -1 })).toThrow(/flushTimeoutMs/);
+    for (const flushTimeoutMs of [-1, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 31]) {
+      expect(() => createCohorlyServer({ flushTimeoutMs })).toThrow(
+        `createCohorlyServer(): flushTimeoutMs must be a number of milliseconds from 0 to 2147483647, got ${flushTimeoutMs}`,
+      );
+    }
   });
 });
 
@@ -287,6 +292,22 @@ describe('one client per process', () => {
     const third = createCohorlyServer(options);
     created.push(third);
     expect(third.client).not.toBe(second.client);
+  });
+
+  it('closes its project’s client even if it never tracked (the server of a hot reload)', async () => {
+    const options = { token: 'reloaded-project', apiHost: server.url };
+    const before = createCohorlyServer(options);
+    created.push(before);
+    void before.client.track('u1', 'Queued Before Reload');
+    const after = createCohorlyServer(options);
+    created.push(after);
+
+    await expect(getCohorlyServer().close()).resolves.toMatchObject({
+      drained: true,
+      sent: 1,
+      undelivered: 0,
+    });
+    expect(server.events().map((event) => event.event)).toEqual(['Queued Before Reload']);
   });
 
   it('gives servers of the same project with different fetch options a client each', async () => {

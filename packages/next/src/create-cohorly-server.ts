@@ -20,7 +20,7 @@ import { nextRequestConfig } from './next-request.js';
 import { processState } from './process-state.js';
 import { RequestBatch } from './request-batch.js';
 import { captureRequestScope, type RequestScope } from './request-scope.js';
-import { acquireClient, type SharedClient } from './shared-client.js';
+import { acquireClient, existingClient, type SharedClient } from './shared-client.js';
 import { withTimeout } from './with-timeout.js';
 
 /**
@@ -209,7 +209,9 @@ export function createCohorlyServer<Events extends EventCatalog<Events> = AnyEve
     async close(closeOptions) {
       const state = processState();
       if (state.server === server) state.server = undefined;
-      const closing = shared;
+      // A server that never tracked still closes its project's client: after a hot reload
+      // the server that tracked may be an older one, and this one is what the app can reach.
+      const closing = shared ?? existingClient(options);
       shared = undefined;
       return closing ? closing.close(closeOptions) : EMPTY_REPORT;
     },

@@ -25,6 +25,11 @@ it('recognises static-generation bailouts and React postpones by shape', () => {
 
 it('leaves every other error alone', () => {
   expect(isNextControlFlowError(new Error('boom'))).toBe(false);
+  // Next.js gives every error thrown while rendering a digest (a hash) of its own.
+  expect(
+    isNextControlFlowError(Object.assign(new Error('db down'), { digest: '2870853745' })),
+  ).toBe(false);
+  expect(isNextControlFlowError({ digest: 'NEXT_REDIRECTED_ELSEWHERE' })).toBe(false);
   expect(isNextControlFlowError(new TypeError('bad'))).toBe(false);
   expect(isNextControlFlowError('NEXT_REDIRECT')).toBe(false);
   expect(isNextControlFlowError(undefined)).toBe(false);

@@ -11,8 +11,24 @@ export function isNextControlFlowError(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const shape = error as { digest?: unknown; code?: unknown; $$typeof?: unknown };
   return (
-    typeof shape.digest === 'string' ||
+    (typeof shape.digest === 'string' && CONTROL_FLOW_CODES.has(shape.digest.split(';', 1)[0]!)) ||
     shape.code === 'NEXT_STATIC_GEN_BAILOUT' ||
     shape.$$typeof === Symbol.for('react.postpone')
   );
 }
+
+/**
+ * The first `;`-separated part of the `digest` of each error `unstable_rethrow` rethrows
+ * (Next.js 15 and 16). Not any string `digest`: Next.js also gives one to every ordinary
+ * error thrown while rendering, and a database failure in `getDistinctId` must go to
+ * `onError`, not escape as if it were a redirect.
+ */
+const CONTROL_FLOW_CODES = new Set([
+  'NEXT_REDIRECT',
+  'NEXT_HTTP_ERROR_FALLBACK',
+  'NEXT_NOT_FOUND',
+  'BAILOUT_TO_CLIENT_SIDE_RENDERING',
+  'DYNAMIC_SERVER_USAGE',
+  'HANGING_PROMISE_REJECTION',
+  'NEXT_PRERENDER_INTERRUPTED',
+]);

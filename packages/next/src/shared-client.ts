@@ -36,6 +36,19 @@ function fetchId(fetch: FetchLike | undefined): number {
   return id;
 }
 
+/** The shared client for these options if one exists, without creating one. */
+export function existingClient(options: ClientOptions): SharedClient | undefined {
+  return processState().clients.get(clientKey(options));
+}
+
+/** What servers that share a client have in common: the user's client, or the project. */
+function clientKey(options: ClientOptions): unknown {
+  if (options.client) return options.client;
+  const token = options.token ?? readEnv('COHORLY_TOKEN');
+  const apiHost = options.apiHost ?? readEnv('COHORLY_API_HOST');
+  return JSON.stringify([token, apiHost, options.batching, fetchId(options.fetch)]);
+}
+
 /**
  * The process's client for these options, created on first use and kept on `globalThis`, so
  * that `instrumentation.ts`, every route bundle and a module re-evaluated by hot reload all
@@ -45,8 +58,7 @@ export function acquireClient(options: ClientOptions, onError: ErrorHandler): Sh
   const { clients } = processState();
   const token = options.token ?? readEnv('COHORLY_TOKEN');
   const apiHost = options.apiHost ?? readEnv('COHORLY_API_HOST');
-  const key =
-    options.client ?? JSON.stringify([token, apiHost, options.batching, fetchId(options.fetch)]);
+  const key = clientKey(options);
   const existing = clients.get(key);
   if (existing) {
     existing.onError = onError;
