@@ -50,7 +50,6 @@ describe('POST /track', () => {
       [[trackBody('A', 'u1'), 'nope'], 'an event must be a JSON object', 1],
       [{ properties: { token: 'T', distinct_id: 'u' } }, 'event must be a non-empty string', 0],
       [{ event: 'A', properties: [] }, 'properties must be a JSON object', 0],
-      [{ event: 'A', properties: { distinct_id: 'u' } }, 'properties.token is missing', 0],
       [
         { event: 'A', properties: { token: 'T' } },
         'properties.distinct_id must be a non-empty string',
@@ -108,7 +107,11 @@ describe('POST /track', () => {
 
   it('rejects a whole batch when one item is invalid (atomic)', async () => {
     const s = await start();
-    const batch = [trackBody('A', 'u1'), trackBody('B', 'u2'), { event: 'C', properties: {} }];
+    const batch = [
+      trackBody('A', 'u1'),
+      trackBody('B', 'u2'),
+      { event: 'C', properties: { token: 'T' } },
+    ];
     const answer = await post(s.url, '/track', batch);
     expect(answer).toMatchObject({ status: 400, body: { index: 2 } });
     expect(s.events()).toEqual([]);
@@ -156,10 +159,24 @@ describe('token allow-list', () => {
     expect((await post(s.url, '/track', batch.slice(0, 1))).status).toBe(200);
   });
 
-  it('answers 400, not 401, to a missing token', async () => {
-    const s = await start({ tokens: ['good'] });
-    const answer = await post(s.url, '/engage', { distinct_id: 'u1', $set: {} });
-    expect(answer).toMatchObject({ status: 400, body: { error: 'token is missing', index: 0 } });
+  it('answers 401 to a missing or empty token, as to an unknown one (contract §1)', async () => {
+    for (const tokens of [undefined, ['good']]) {
+      const s = await start({ tokens });
+      const missing = [
+        ['/track', { event: 'A', properties: { distinct_id: 'u' } }, 'properties.token is missing'],
+        ['/engage', { distinct_id: 'u1', $set: {} }, 'token is missing'],
+        ['/engage', { token: '', distinct_id: 'u1', $set: {} }, 'token is missing'],
+        ['/alias', { alias: 'n', distinct_id: 'o' }, 'token is missing'],
+      ] as const;
+      for (const [path, body, error] of missing) {
+        expect(await post(s.url, path, body)).toMatchObject({
+          status: 401,
+          body: { error, index: 0 },
+        });
+      }
+      expect(s.events()).toEqual([]);
+      expect(s.profiles()).toEqual([]);
+    }
   });
 });
 
@@ -269,7 +286,6 @@ describe('POST /alias', () => {
     for (const [body, error] of [
       [{ distinct_id: 'o', token: 'T' }, 'alias must be a non-empty string'],
       [{ alias: 'n', token: 'T' }, 'distinct_id must be a non-empty string'],
-      [{ alias: 'n', distinct_id: 'o' }, 'token is missing'],
     ] as const) {
       expect(await post(s.url, '/alias', body)).toMatchObject({
         status: 400,

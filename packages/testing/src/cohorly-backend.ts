@@ -1,6 +1,6 @@
 import { type EventStore, toStoredEvent } from './event-store.js';
 import type { IdentityMap } from './identity-map.js';
-import { MESSAGE_PROBLEM, type MessageKind, tokenOf } from './message-validation.js';
+import { MESSAGE_PROBLEM, type MessageKind, problemStatus, tokenOf } from './message-validation.js';
 import type { ParsedBody } from './parsed-body.js';
 import type { JsonObject } from './plain-object.js';
 import type { ProfileStore } from './profile-store.js';
@@ -65,7 +65,7 @@ export function ingest(
   // Every item is checked before any is stored: a batch is accepted or rejected whole.
   for (const [index, item] of items.entries()) {
     const problem = MESSAGE_PROBLEM[kind](item);
-    if (problem !== undefined) return rejection(400, problem, index);
+    if (problem !== undefined) return rejection(problemStatus(problem), problem, index);
     const token = tokenOf(kind, item as JsonObject);
     if (parts.tokens !== undefined && !parts.tokens.has(token)) {
       // Never echo the token: clients quote answers in their logs.

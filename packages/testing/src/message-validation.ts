@@ -1,5 +1,17 @@
 import { isNonEmptyString, isPlainObject } from './plain-object.js';
 
+const EVENT_TOKEN_MISSING = 'properties.token is missing';
+const TOKEN_MISSING = 'token is missing';
+
+/**
+ * The status the server answers a problem with: 401 for a missing project token ("invalid or
+ * missing project token", contract §1), which a client must keep and back off for, not drop;
+ * 400 for everything else.
+ */
+export function problemStatus(problem: string): 400 | 401 {
+  return problem === EVENT_TOKEN_MISSING || problem === TOKEN_MISSING ? 401 : 400;
+}
+
 /** The profile operations `/engage` accepts; a message carries exactly one of them. */
 export const ENGAGE_OPERATIONS = ['$set', '$set_once', '$add', '$unset', '$delete'] as const;
 
@@ -10,7 +22,8 @@ export type EngageOperation = (typeof ENGAGE_OPERATIONS)[number];
 export type MessageKind = 'events' | 'people' | 'alias';
 
 /**
- * Why a `/track` item would be rejected with 400, or `undefined` when it is valid.
+ * Why a `/track` item would be rejected (with {@link problemStatus}), or `undefined` when it
+ * is valid.
  * Extra top-level keys (the SDK's `meta`) and extra properties are allowed.
  */
 export function eventProblem(item: unknown): string | undefined {
@@ -18,7 +31,7 @@ export function eventProblem(item: unknown): string | undefined {
   if (!isNonEmptyString(item.event)) return 'event must be a non-empty string';
   const { properties } = item;
   if (!isPlainObject(properties)) return 'properties must be a JSON object';
-  if (!isNonEmptyString(properties.token)) return 'properties.token is missing';
+  if (!isNonEmptyString(properties.token)) return EVENT_TOKEN_MISSING;
   if (!isNonEmptyString(properties.distinct_id)) {
     return 'properties.distinct_id must be a non-empty string';
   }
@@ -33,10 +46,10 @@ export function eventProblem(item: unknown): string | undefined {
   return undefined;
 }
 
-/** Why an `/engage` item would be rejected with 400, or `undefined` when it is valid. */
+/** Why an `/engage` item would be rejected, or `undefined` when it is valid. */
 export function engageProblem(item: unknown): string | undefined {
   if (!isPlainObject(item)) return 'a profile operation must be a JSON object';
-  if (!isNonEmptyString(item.token)) return 'token is missing';
+  if (!isNonEmptyString(item.token)) return TOKEN_MISSING;
   if (!isNonEmptyString(item.distinct_id)) return 'distinct_id must be a non-empty string';
   const operations = ENGAGE_OPERATIONS.filter((name) => name in item);
   if (operations.length !== 1) {
@@ -64,12 +77,12 @@ export function engageProblem(item: unknown): string | undefined {
   }
 }
 
-/** Why an `/alias` body would be rejected with 400, or `undefined` when it is valid. */
+/** Why an `/alias` body would be rejected, or `undefined` when it is valid. */
 export function aliasProblem(item: unknown): string | undefined {
   if (!isPlainObject(item)) return 'an alias must be a JSON object';
   if (!isNonEmptyString(item.alias)) return 'alias must be a non-empty string';
   if (!isNonEmptyString(item.distinct_id)) return 'distinct_id must be a non-empty string';
-  if (!isNonEmptyString(item.token)) return 'token is missing';
+  if (!isNonEmptyString(item.token)) return TOKEN_MISSING;
   return undefined;
 }
 

@@ -95,7 +95,7 @@ describe('createRecorder', () => {
   it('rejects what the server would refuse, without recording it, when validating', async () => {
     const recorder = createRecorder();
     await expect(recorder.send('events', '{"event":"A","properties":{}}')).rejects.toThrow(
-      'recorder: the Cohorly server would reject this events message (400: properties.token is missing)',
+      'recorder: the Cohorly server would reject this events message (401: properties.token is missing)',
     );
     await expect(recorder.send('alias', '[]')).rejects.toThrow(/400: an alias must be/);
     await expect(recorder.send('people', 'not json')).rejects.toThrow(TypeError);

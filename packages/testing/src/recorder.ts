@@ -7,7 +7,12 @@ import {
 } from './event-query.js';
 import { IdentityMap } from './identity-map.js';
 import { deepFreeze } from './deep-freeze.js';
-import { ENGAGE_OPERATIONS, type EngageOperation, MESSAGE_PROBLEM } from './message-validation.js';
+import {
+  ENGAGE_OPERATIONS,
+  type EngageOperation,
+  MESSAGE_PROBLEM,
+  problemStatus,
+} from './message-validation.js';
 import { matchesPartial } from './partial-match.js';
 import { isPlainObject, type JsonObject } from './plain-object.js';
 
@@ -137,7 +142,7 @@ export function createRecorder(options: RecorderOptions = {}): Recorder {
       if (problem !== undefined) {
         rejected += 1;
         throw new Error(
-          `recorder: the Cohorly server would reject this ${endpoint} message (400: ${problem}): ${jsonMessage}`,
+          `recorder: the Cohorly server would reject this ${endpoint} message (${problemStatus(problem)}: ${problem}): ${jsonMessage}`,
         );
       }
       // Frozen: what a test reads back must be what was sent, even if a test edits its copy.
