@@ -1,5 +1,5 @@
 import type { Properties } from '@cohorly/core';
-import type { IntegrationOptions } from '@cohorly/server-kit';
+import { checkIntegrationOptions, type IntegrationOptions } from '@cohorly/server-kit';
 import { withNodeFetch } from '@cohorly/server-kit/node';
 import type { ExecutionContext } from '@nestjs/common';
 import type { CohorlyRequest } from './cohorly-request.js';
@@ -59,6 +59,24 @@ export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 5000;
 export function toIntegrationOptions(
   options: CohorlyModuleOptions,
 ): IntegrationOptions<NestRequestState> {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(
+      `CohorlyModule: the options (of forRoot(), or returned by forRootAsync()'s useFactory) must be an object, got ${String(options)}`,
+    );
+  }
+  // Checked here, at startup, before the callbacks are wrapped into functions.
+  checkIntegrationOptions(options as IntegrationOptions<never>, 'CohorlyModule');
+  const timeout = options.shutdownTimeoutMs;
+  if (
+    timeout !== undefined &&
+    !(typeof timeout === 'number' && timeout >= 0 && timeout < 2 ** 31)
+  ) {
+    // A string from a config service would otherwise fail the final flush at shutdown,
+    // losing every queued event.
+    throw new TypeError(
+      `CohorlyModule: shutdownTimeoutMs must be a number of milliseconds from 0 to 2147483647, got ${typeof timeout === 'string' ? JSON.stringify(timeout) : String(timeout)}`,
+    );
+  }
   const { identify, ignore, superProperties, shutdownTimeoutMs: _, ...shared } = options;
   return {
     ...withNodeFetch(shared),

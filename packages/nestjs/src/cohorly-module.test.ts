@@ -116,6 +116,25 @@ describe('CohorlyModule configuration', () => {
       'CohorlyModule: no Cohorly project token. Pass { token } (or { client }) in the options, or set the COHORLY_TOKEN environment variable.',
     );
   });
+
+  it('fails at startup on options of the wrong type, naming them', async () => {
+    const compile = (module: ReturnType<typeof CohorlyModule.forRoot>) =>
+      Test.createTestingModule({ imports: [module] }).compile();
+    // A value read from a config service as a string would fail the final flush at shutdown.
+    await expect(
+      compile(CohorlyModule.forRoot({ token: 'T', shutdownTimeoutMs: '5000' as never })),
+    ).rejects.toThrow(
+      'CohorlyModule: shutdownTimeoutMs must be a number of milliseconds from 0 to 2147483647, got "5000"',
+    );
+    await expect(
+      compile(CohorlyModule.forRoot({ token: 'T', identify: 'user.id' as never })),
+    ).rejects.toThrow('CohorlyModule: identify must be a function, got "user.id"');
+    await expect(
+      compile(CohorlyModule.forRootAsync({ useFactory: () => undefined as never })),
+    ).rejects.toThrow(
+      "CohorlyModule: the options (of forRoot(), or returned by forRootAsync()'s useFactory) must be an object, got undefined",
+    );
+  });
 });
 
 describe.each(PLATFORMS)('CohorlyModule request options on %s', (platform) => {

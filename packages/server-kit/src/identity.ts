@@ -37,7 +37,8 @@ const DEFAULT_COOKIE = 'cohorly_anonymous_id';
 
 /**
  * The distinct id of a request: an explicit id, else `identify(req)`, else the anonymous id
- * from the configured header or cookie, else `undefined`.
+ * from the configured header or cookie, else `undefined`. Throws a `TypeError` when
+ * `identify(req)` returns something that is no id (an object, `NaN`, a boolean).
  */
 export function resolveDistinctId<Req>(
   req: Req,
@@ -47,8 +48,17 @@ export function resolveDistinctId<Req>(
 ): string | undefined {
   if (explicit) return explicit;
   const user = options.identify?.(req);
-  if (user !== undefined && user !== null && user !== '') return String(user);
-  return anonymousIdOf(req, accessor, options.anonymousId);
+  if (user === undefined || user === null || user === '') {
+    return anonymousIdOf(req, accessor, options.anonymousId);
+  }
+  if (typeof user === 'string') return user;
+  if (typeof user === 'number' && Number.isFinite(user)) return String(user);
+  // String() would make every user of an object-returning identify "[object Object]": one
+  // user for the whole app.
+  const got = typeof user === 'object' ? 'an object' : String(user);
+  throw new TypeError(
+    `identify(req) must return a string or a number (or nothing for no user), got ${got}`,
+  );
 }
 
 /** The anonymous id a request carries, if any. */

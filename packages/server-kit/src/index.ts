@@ -1,4 +1,5 @@
 export { CohorlyIntegration } from './integration.js';
+export { checkIntegrationOptions } from './check-integration-options.js';
 export type { FlushMode, IntegrationOptions, RequestScope } from './integration.js';
 export { FlushCoalescer } from './flush-coalescer.js';
 export type { FlushCoalescerOptions } from './flush-coalescer.js';

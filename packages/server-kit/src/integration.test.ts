@@ -240,6 +240,20 @@ describe('CohorlyIntegration', () => {
     expect(report).toMatchObject({ drained: true, sent: 3, undelivered: 0 });
     expect(server.events()).toHaveLength(3);
   });
+
+  it('close() with a bad timeoutMs says so and still delivers, instead of rejecting', async () => {
+    const { integration } = integrate({ flush: 'none' });
+    void integration.begin(request('user-1')).tracker.track('E');
+
+    vi.useRealTimers();
+    const report = await integration.close({ timeoutMs: '5000' as never });
+
+    expect(report).toMatchObject({ drained: true, sent: 1 });
+    expect(server.events()).toHaveLength(1);
+    expect(errors.map(String)).toEqual([
+      'TypeError: close: timeoutMs must be a finite number of milliseconds >= 0, got "5000"; closing within the default 10000 ms instead',
+    ]);
+  });
 });
 
 describe('CohorlyIntegration configuration', () => {
@@ -251,6 +265,28 @@ describe('CohorlyIntegration configuration', () => {
     vi.stubEnv('COHORLY_TOKEN', '');
     expect(() => new CohorlyIntegration({}, plainAccessor, 'cohorlyMiddleware()')).toThrow(
       'cohorlyMiddleware(): no Cohorly project token. Pass { token } (or { client }) in the options, or set the COHORLY_TOKEN environment variable.',
+    );
+  });
+
+  it('throws at startup for an option of the wrong type, naming it', () => {
+    const make = (options: object) => () =>
+      new CohorlyIntegration({ token: TOKEN, ...options }, plainAccessor, 'x()');
+    expect(make({ identify: 'user.id' })).toThrow(
+      'x(): identify must be a function, got "user.id"',
+    );
+    expect(make({ ignore: true })).toThrow('x(): ignore must be a function, got true');
+    expect(make({ superProperties: { tenant: 'a' } })).toThrow(
+      'x(): superProperties must be a function, got [object Object]',
+    );
+    expect(make({ onError: 'log' })).toThrow('x(): onError must be a function, got "log"');
+    expect(make({ capture: 'ip' })).toThrow(
+      'x(): capture must be an object such as { ip: true }, got "ip"',
+    );
+    expect(make({ anonymousId: 'cookie' })).toThrow(
+      'x(): anonymousId must be { header?, cookie? } or false, got "cookie"',
+    );
+    expect(() => new CohorlyIntegration(undefined as never, plainAccessor, 'x()')).toThrow(
+      'x(): options must be an object, got undefined',
     );
   });
 

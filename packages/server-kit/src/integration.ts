@@ -1,4 +1,6 @@
 import type { AnyEvents, CloseOptions, CloseReport, Cohorly, EventCatalog } from '@cohorly/core';
+import { checkIntegrationOptions } from './check-integration-options.js';
+import { describeValue } from './describe-value.js';
 import { FlushCoalescer } from './flush-coalescer.js';
 import type { IdentityOptions } from './identity.js';
 import { type ErrorHandler, reportError, warnOnError } from './report-error.js';
@@ -77,6 +79,7 @@ export class CohorlyIntegration<Req> {
     private readonly accessor: RequestAccessor<Req>,
     name: string,
   ) {
+    checkIntegrationOptions(options, name);
     const mode = options.flush ?? 'coalesced';
     if (mode !== 'coalesced' && mode !== 'on-close' && mode !== 'none') {
       throw new TypeError(
@@ -151,9 +154,23 @@ export class CohorlyIntegration<Req> {
 
   /**
    * Delivers everything within `timeoutMs` and stops the client. Call it on shutdown
-   * (SIGTERM): `await integration.close()`.
+   * (SIGTERM): `await integration.close()`. Never rejects: a bad `timeoutMs` is reported to
+   * `onError`, and the default (10 s) is used.
    */
   close(options?: CloseOptions): Promise<CloseReport> {
+    const timeoutMs = options?.timeoutMs;
+    if (
+      timeoutMs !== undefined &&
+      !(typeof timeoutMs === 'number' && Number.isFinite(timeoutMs) && timeoutMs >= 0)
+    ) {
+      // At shutdown a rejection would lose every queued event: say so, and deliver anyway.
+      this.onError(
+        new TypeError(
+          `close: timeoutMs must be a finite number of milliseconds >= 0, got ${describeValue(timeoutMs)}; closing within the default 10000 ms instead`,
+        ),
+      );
+      return this.closeClient({ ...options, timeoutMs: undefined });
+    }
     return this.closeClient(options);
   }
 

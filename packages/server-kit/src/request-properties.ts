@@ -1,4 +1,5 @@
 import type { Properties } from '@cohorly/core';
+import { describeValue, isPlainObject } from './describe-value.js';
 import type { RequestAccessor } from './request-accessor.js';
 
 /**
@@ -42,7 +43,11 @@ export interface RequestPropertiesOptions<Req> {
   superProperties?: (req: Req) => Properties | undefined;
 }
 
-/** The properties a request adds to its events, per the options. */
+/**
+ * The properties a request adds to its events, per the options. Throws, naming
+ * `superProperties(req)`, when it throws or returns something other than a plain object:
+ * the caller does not send the event, and reports why.
+ */
 export function requestProperties<Req>(
   req: Req,
   accessor: RequestAccessor<Req>,
@@ -62,6 +67,20 @@ export function requestProperties<Req>(
     const userAgent = accessor.header(req, 'user-agent');
     if (userAgent) props.$user_agent = userAgent;
   }
-  const extra = options.superProperties?.(req);
-  return extra ? { ...props, ...extra } : props;
+  if (!options.superProperties) return props;
+  let extra: unknown;
+  try {
+    extra = options.superProperties(req);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`superProperties(req) threw: ${reason}`, { cause: error });
+  }
+  if (extra === undefined || extra === null) return props;
+  // Spread as it is, a string or an array would become {"0": …} without a word.
+  if (!isPlainObject(extra)) {
+    throw new TypeError(
+      `superProperties(req) must return a plain object, got ${describeValue(extra)}`,
+    );
+  }
+  return { ...props, ...extra };
 }

@@ -138,7 +138,9 @@ describe('RequestTracker', () => {
 
     await expect(Promise.all(calls)).resolves.toEqual(Array(calls.length).fill(undefined));
     expect(broken.messages()).toEqual(['identify broke']);
-    expect(badSuper.messages()).toEqual(['superProperties broke']);
+    expect(badSuper.messages()).toEqual([
+      'track "B" was not sent: superProperties(req) threw: superProperties broke',
+    ]);
     expect(ok.errors).toHaveLength(8);
     for (const error of ok.errors) expect(error).toBeInstanceOf(TypeError);
     expect([broken, badSuper, ok].flatMap((s) => s.recorder.messages())).toEqual([]);
@@ -220,6 +222,52 @@ describe('RequestTracker', () => {
     // Not sent to the request's user instead, and nothing else lost.
     expect(recorder.events().map((e) => [e.event, e.distinctId])).toEqual([['Kept', 'user-1']]);
     expect(recorder.people()).toEqual([]);
+  });
+
+  it('reports an identify(req) that returns no id, instead of sending "[object Object]"', async () => {
+    for (const user of [{ id: 'user-1' }, Number.NaN, true]) {
+      const { tracker, recorder, messages } = setup(signedIn(), { identify: () => user as never });
+      await tracker.track('Viewed');
+      expect(tracker.distinctId).toBeUndefined();
+      expect(recorder.events()).toEqual([]);
+      const got = typeof user === 'object' ? 'an object' : String(user);
+      expect(messages()).toEqual([
+        `identify(req) must return a string or a number (or nothing for no user), got ${got}`,
+        `identify(req) must return a string or a number (or nothing for no user), got ${got}`,
+      ]);
+    }
+  });
+
+  it('reads distinctId without throwing when identify(req) throws', () => {
+    const { tracker, messages } = setup(signedIn(), {
+      identify: () => {
+        throw new Error('session store down');
+      },
+    });
+    expect(tracker.distinctId).toBeUndefined();
+    expect(messages()).toEqual(['session store down']);
+  });
+
+  it('reports superProperties(req) that throws or returns no object, naming the event', async () => {
+    let result: unknown = 'tenant-a';
+    const { tracker, recorder, messages } = setup(signedIn(), {
+      identify,
+      superProperties: () => {
+        if (result instanceof Error) throw result;
+        return result as never;
+      },
+    });
+    await tracker.track('Checkout');
+    result = new Error('tenant lookup failed');
+    await tracker.track('Checkout');
+    result = { tenant: 'a' };
+    await tracker.track('Checkout');
+
+    expect(messages()).toEqual([
+      'track "Checkout" was not sent: superProperties(req) must return a plain object, got "tenant-a"',
+      'track "Checkout" was not sent: superProperties(req) threw: tenant lookup failed',
+    ]);
+    expect(recorder.events().map((e) => e.properties.tenant)).toEqual(['a']);
   });
 
   it('shields the caller from an onError that throws', async () => {

@@ -1,4 +1,5 @@
 import type { AnyEvents, Cohorly, EventCatalog, Properties } from '@cohorly/core';
+import { describeValue, isPlainObject } from './describe-value.js';
 import { type IdentityOptions, resolveDistinctId } from './identity.js';
 import { type ErrorHandler, reportError } from './report-error.js';
 import type { RequestAccessor } from './request-accessor.js';
@@ -46,14 +47,22 @@ export class RequestTracker<Events extends EventCatalog<Events> = AnyEvents> {
 
   constructor(private readonly scope: TrackerScope<unknown>) {}
 
-  /** The request's distinct id right now, or `undefined` when it has none. */
+  /**
+   * The request's distinct id right now, or `undefined` when it has none. Never throws: an
+   * `identify(req)` that throws is reported to `onError`, and counts as no user.
+   */
   get distinctId(): string | undefined {
-    return resolveDistinctId(
-      this.scope.req,
-      this.scope.accessor,
-      this.scope.options,
-      this.identified,
-    );
+    try {
+      return resolveDistinctId(
+        this.scope.req,
+        this.scope.accessor,
+        this.scope.options,
+        this.identified,
+      );
+    } catch (error) {
+      reportError(this.scope.onError, error);
+      return undefined;
+    }
   }
 
   /** Uses `distinctId` for the rest of this request (after a sign-up or a login, say). */
@@ -76,13 +85,17 @@ export class RequestTracker<Events extends EventCatalog<Events> = AnyEvents> {
       // Checked before the merge, which would turn an array into {"0": …} without a word.
       if (properties !== undefined && !isPlainObject(properties)) {
         throw new TypeError(
-          `${what} was not sent: properties must be a plain object, got ${describe(properties)}`,
+          `${what} was not sent: properties must be a plain object, got ${describeValue(properties)}`,
         );
       }
-      return this.scope.client.track(id, event, {
-        ...requestProperties(this.scope.req, this.scope.accessor, this.scope.options),
-        ...properties,
-      } as Properties);
+      let fromRequest: Record<string, unknown>;
+      try {
+        fromRequest = requestProperties(this.scope.req, this.scope.accessor, this.scope.options);
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        throw new Error(`${what} was not sent: ${reason}`, { cause: error });
+      }
+      return this.scope.client.track(id, event, { ...fromRequest, ...properties } as Properties);
     });
   }
 
@@ -136,7 +149,7 @@ export class RequestTracker<Events extends EventCatalog<Events> = AnyEvents> {
       // request's user: sending it to someone else would misattribute the event.
       if (explicit !== undefined && (typeof explicit !== 'string' || explicit === '')) {
         throw new TypeError(
-          `${what} was not sent: distinctId must be a non-empty string, got ${describe(explicit)}`,
+          `${what} was not sent: distinctId must be a non-empty string, got ${describeValue(explicit)}`,
         );
       }
       const distinctId = resolveDistinctId(
@@ -161,14 +174,4 @@ export class RequestTracker<Events extends EventCatalog<Events> = AnyEvents> {
       return done;
     }
   }
-}
-
-function isPlainObject(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** A value as an error message shows it. */
-function describe(value: unknown): string {
-  if (Array.isArray(value)) return 'an array';
-  return typeof value === 'string' ? JSON.stringify(value) : String(value);
 }
