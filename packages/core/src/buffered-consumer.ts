@@ -159,6 +159,10 @@ export class BufferedConsumer implements CohorlyConsumer {
       people: new MessageQueue(this.maxSize),
       alias: new MessageQueue(this.maxSize),
     };
+    // Started here rather than at the first send: a timer belongs to the async context it
+    // was created in, and a server's first send happens inside some request, which would
+    // then be kept alive, and current in every timer flush, for the life of the process.
+    this.startTimer();
   }
 
   /**

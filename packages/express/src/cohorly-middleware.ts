@@ -1,6 +1,11 @@
 import type { CloseOptions, CloseReport, Cohorly } from '@cohorly/core';
 import { CohorlyIntegration, type IntegrationOptions } from '@cohorly/server-kit';
-import { flushOnResponseClose, runWithTracker, withNodeFetch } from '@cohorly/server-kit/node';
+import {
+  flushOnResponseClose,
+  outsideRequest,
+  runWithTracker,
+  withNodeFetch,
+} from '@cohorly/server-kit/node';
 import type { NextFunction, Request, Response } from 'express';
 import { expressAccessor } from './express-accessor.js';
 import './request-augmentation.js';
@@ -40,6 +45,7 @@ export function cohorly(options: CohorlyExpressOptions = {}): CohorlyMiddleware 
     withNodeFetch(options),
     expressAccessor,
     'cohorly()',
+    { outsideRequest },
   );
 
   const middleware = (req: Request, res: Response, next: NextFunction): void => {

@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createHarness, EXPRESS_VERSIONS, type Harness } from '../test/harness.js';
 import { getRequestCohorly } from './index.js';
 
@@ -89,5 +89,35 @@ describe.each(EXPRESS_VERSIONS)('getRequestCohorly() on $name', ({ express }) =>
     const later = new Promise((resolve) => setTimeout(() => resolve(getRequestCohorly()), 1));
 
     expect(await later).toBeUndefined();
+  });
+
+  it.each([
+    ["the coalesced flush a request's event asked for", 'coalesced' as const],
+    ['the flush timer, started during the first request', 'none' as const],
+  ])('is undefined in %s: it belongs to no request', async (_, flush) => {
+    const seen: unknown[] = [];
+    const app = express();
+    app.use(
+      h.middleware({
+        flush,
+        // A real (short) timer: what is tested is the async context it runs in, which fake
+        // timers do not carry.
+        batching: { flushIntervalMs: flush === 'none' ? 20 : 0 },
+        identify: (req) => req.headers['x-user'] as string | undefined,
+        // Delivery fails, so onError runs inside whatever context the flush has.
+        onError: () => seen.push(getRequestCohorly()?.distinctId ?? 'no request'),
+      }),
+    );
+    app.get('/', (req, res) => {
+      void req.cohorly.track('Visited');
+      res.send('ok');
+    });
+    const { url } = await h.serve(app);
+    h.cohorlyServer.faults.failFor('/track', 60_000);
+
+    await fetch(url, { headers: { 'x-user': 'first-visitor' } });
+    await vi.waitUntil(() => seen.length > 0, { timeout: 5000 });
+
+    expect(seen).toEqual(['no request']);
   });
 });

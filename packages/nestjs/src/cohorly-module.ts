@@ -1,4 +1,5 @@
 import { CohorlyIntegration, reportError } from '@cohorly/server-kit';
+import { outsideRequest } from '@cohorly/server-kit/node';
 import {
   Inject,
   type MiddlewareConsumer,
@@ -73,7 +74,14 @@ Module({
     {
       provide: COHORLY_INTEGRATION,
       useFactory: (options: CohorlyModuleOptions) =>
-        new CohorlyIntegration(toIntegrationOptions(options), nestRequestAccessor, 'CohorlyModule'),
+        new CohorlyIntegration(
+          toIntegrationOptions(options),
+          nestRequestAccessor,
+          'CohorlyModule',
+          {
+            outsideRequest,
+          },
+        ),
       inject: [COHORLY_MODULE_OPTIONS],
     },
     CohorlyService,

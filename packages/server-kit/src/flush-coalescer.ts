@@ -17,6 +17,13 @@ export interface FlushCoalescerOptions {
    * `onError` has already reported them.
    */
   onError?: ErrorHandler;
+  /**
+   * Runs the arming of each flush timer. On Node, `outsideRequest` from
+   * `@cohorly/server-kit/node`: the flush then belongs to no request, instead of to the one
+   * whose event armed it (and, under steady traffic, every flush after it).
+   * @default runs it as it is
+   */
+  detach?: <T>(fn: () => T) => T;
 }
 
 /**
@@ -75,7 +82,11 @@ export class FlushCoalescer {
   }
 
   private armUntil(due: number): void {
-    this.timer = setTimeout(this.onTimer, Math.max(0, due - Date.now()));
+    const delay = Math.max(0, due - Date.now());
+    const detach = this.options.detach;
+    this.timer = detach
+      ? detach(() => setTimeout(this.onTimer, delay))
+      : setTimeout(this.onTimer, delay);
     (this.timer as { unref?: () => void }).unref?.();
   }
 

@@ -1,6 +1,11 @@
 export { CohorlyIntegration } from './integration.js';
 export { checkIntegrationOptions } from './check-integration-options.js';
-export type { FlushMode, IntegrationOptions, RequestScope } from './integration.js';
+export type {
+  FlushMode,
+  IntegrationOptions,
+  IntegrationRuntime,
+  RequestScope,
+} from './integration.js';
 export { FlushCoalescer } from './flush-coalescer.js';
 export type { FlushCoalescerOptions } from './flush-coalescer.js';
 export { RequestTracker } from './request-tracker.js';

@@ -43,6 +43,17 @@ export interface IntegrationOptions<Req>
   onError?: ErrorHandler;
 }
 
+/** What a framework package's runtime gives the integration, beyond reading requests. */
+export interface IntegrationRuntime {
+  /**
+   * Runs `fn` outside any request's async context (`outsideRequest` from
+   * `@cohorly/server-kit/node`), so that the integration's background flushes belong to no
+   * request.
+   * @default none: background work runs in the context of the request that started it
+   */
+  outsideRequest?: <T>(fn: () => T) => T;
+}
+
 /** The state of one request, as the flush policy sees it. */
 export interface RequestScope<Events extends EventCatalog<Events> = AnyEvents> {
   /** The request's tracker. */
@@ -78,6 +89,7 @@ export class CohorlyIntegration<Req> {
     private readonly options: IntegrationOptions<Req>,
     private readonly accessor: RequestAccessor<Req>,
     name: string,
+    runtime: IntegrationRuntime = {},
   ) {
     checkIntegrationOptions(options, name);
     const mode = options.flush ?? 'coalesced';
@@ -98,6 +110,7 @@ export class CohorlyIntegration<Req> {
     // A client we created reports its own failures through onError; a user's may not.
     this.coalescer = new FlushCoalescer(() => this.client.flush(), {
       onError: resolved.owned ? undefined : this.onError,
+      detach: runtime.outsideRequest,
     });
   }
 

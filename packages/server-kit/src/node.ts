@@ -1,4 +1,4 @@
-export { currentTracker, runWithTracker } from './request-context.js';
+export { currentTracker, outsideRequest, runWithTracker } from './request-context.js';
 export { createNodeFetch, withNodeFetch } from './node-fetch.js';
 export type { NodeFetch, NodeFetchOptions } from './node-fetch.js';
 export { flushOnResponseClose } from './response-close.js';

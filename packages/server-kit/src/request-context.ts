@@ -27,3 +27,12 @@ export function currentTracker<Events extends EventCatalog<Events> = AnyEvents>(
   | undefined {
   return storage.getStore() as RequestTracker<Events> | undefined;
 }
+
+/**
+ * Runs `fn` outside any request: timers and other async work it starts belong to no request,
+ * so `currentTracker()` is `undefined` in them and they keep no request alive. For the
+ * integration's own background work (its flush timers), which a request only triggers.
+ */
+export function outsideRequest<T>(fn: () => T): T {
+  return storage.exit(fn);
+}
