@@ -539,6 +539,22 @@ describe('close()', () => {
     expect(consumer.stats().queued.events).toBe(0);
   });
 
+  it('retries a message sent after it at the end of the backoff window it met', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const { client, consumer, errors } = setup({ clock: Date.now });
+    await consumer.close();
+    server.script({ status: 503 });
+    // The consumer has no timer left, and nothing else will be sent.
+    await client.track('u', 'Late');
+    expect(errors.map((error) => error.status)).toEqual([503]);
+    await vi.advanceTimersByTimeAsync(2000);
+    // The fixture records the refused request too: the second one is the retry.
+    await vi.waitUntil(() => server.requests.length === 2);
+    expect(receivedEvents()).toEqual(['Late', 'Late']);
+    await vi.waitUntil(() => consumer.stats().queued.events === 0);
+    expect(consumer.stats().sent).toBe(1);
+  });
+
   it('keeps delivering when onError throws', async () => {
     const { client, consumer, time } = setup({
       onError: () => {

@@ -126,6 +126,10 @@ export class BufferedConsumer implements CohorlyConsumer {
   private timer: ReturnType<typeof setInterval> | undefined;
   private abort = new AbortController();
   private closing: Promise<CloseReport> | undefined;
+  /** True once `close()` has resolved: its own retries are over. */
+  private closed = false;
+  /** The one retry of messages sent after `close()`, at the end of a backoff window. */
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: BufferedConsumerOptions = {}) {
     this.apiHost = normalizeApiHost(options.apiHost, 'BufferedConsumer');
@@ -267,6 +271,7 @@ export class BufferedConsumer implements CohorlyConsumer {
       this.abortInFlight();
       await running;
     }
+    this.closed = true;
     const queued = this.queuedCounts();
     const undelivered = total(queued);
     return {
@@ -404,9 +409,30 @@ export class BufferedConsumer implements CohorlyConsumer {
   private drainWhatArrived(endpoint: Endpoint): void {
     const all = this.closing !== undefined;
     const threshold = all || endpoint === 'alias' ? 1 : this.flushBatchSize;
-    if (this.queues[endpoint].length < threshold || this.clock() < this.nextAttemptAt) return;
+    if (this.queues[endpoint].length < threshold) return;
+    if (this.clock() < this.nextAttemptAt) {
+      if (this.closed) this.retryAfterBackoff();
+      return;
+    }
     this.drainAll[endpoint] = all;
     this.drains[endpoint] = this.drainNow(endpoint);
+  }
+
+  /**
+   * After `close()` there is no timer: a message sent then, inside a backoff window, would
+   * stay queued until another send. One retry at the end of the window takes it. Unref'd,
+   * as every timer here: the app has closed the client and may exit.
+   */
+  private retryAfterBackoff(): void {
+    if (this.retryTimer !== undefined) return;
+    this.retryTimer = setTimeout(
+      () => {
+        this.retryTimer = undefined;
+        this.flush().catch(noop);
+      },
+      Math.max(this.nextAttemptAt - this.clock(), 0),
+    );
+    (this.retryTimer as { unref?: () => void }).unref?.();
   }
 
   /**
