@@ -185,6 +185,12 @@ describe('CohorlyIntegration', () => {
     const health = plainRequest({ url: '/healthz', user: 'probe' });
     expect(integration.ignores(health)).toBe(true);
     expect(integration.ignores(request('user-1'))).toBe(false);
+    // A truthy result from plain JS (a match array) ignores too.
+    const { integration: matching } = integrate({
+      ignore: (req) => req.url?.match(/^\/healthz/) as unknown as boolean,
+    });
+    expect(matching.ignores(health)).toBe(true);
+    expect(matching.ignores(request('user-1'))).toBe(false);
 
     const tracker = integration.ignored(health);
     await tracker.track('Health Checked');

@@ -117,7 +117,9 @@ export class CohorlyIntegration<Req> {
   /** True for requests `ignore(req)` excludes. An `ignore` that throws ignores nothing. */
   ignores(req: Req): boolean {
     try {
-      return this.options.ignore?.(req) === true;
+      // Truthy, not `=== true`: from plain JS, `ignore: (req) => req.path.match(/^\/health/)`
+      // must ignore what it matches.
+      return Boolean(this.options.ignore?.(req));
     } catch (error) {
       this.onError(error);
       return false;
