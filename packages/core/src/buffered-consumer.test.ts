@@ -34,6 +34,24 @@ function setup(options: BufferedConsumerOptions = {}) {
   return { consumer, client, time, errors, sleeps };
 }
 
+/**
+ * A `fetch` whose requests wait until `release()`: lets a test act while a request is in
+ * flight. `requests()` counts the requests started.
+ */
+function gatedFetch() {
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let started = 0;
+  const gated: BufferedConsumerOptions['fetch'] = async (url, init) => {
+    started += 1;
+    await gate;
+    return fetch(url, init);
+  };
+  return { fetch: gated, release, requests: () => started };
+}
+
 /** Event names in the order the server received them, across batches. */
 function receivedEvents(): string[] {
   return server
@@ -59,24 +77,15 @@ describe('batching', () => {
   });
 
   it('sends only full batches when a buffer fills, not what trickled in meanwhile', async () => {
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const { client, consumer } = setup({
-      maxSize: 3,
-      fetch: async (url, init) => {
-        await gate;
-        return fetch(url, init);
-      },
-    });
+    const gated = gatedFetch();
+    const { client, consumer } = setup({ maxSize: 3, fetch: gated.fetch });
     void client.track('u', 'A');
     void client.track('u', 'B');
     const full = client.track('u', 'C');
     // D and E arrive while [A, B, C] is in flight: two messages are not a batch.
     void client.track('u', 'D');
     void client.track('u', 'E');
-    release();
+    gated.release();
     await full;
     expect(batchSizes()).toEqual([3]);
     expect(consumer.stats().queued.events).toBe(2);
@@ -90,26 +99,15 @@ describe('batching', () => {
   });
 
   it('sends a batch that fills while another is in flight as soon as that one ends', async () => {
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let requests = 0;
-    const { client, consumer } = setup({
-      maxSize: 2,
-      fetch: async (url, init) => {
-        requests += 1;
-        await gate;
-        return fetch(url, init);
-      },
-    });
+    const gated = gatedFetch();
+    const { client, consumer } = setup({ maxSize: 2, fetch: gated.fetch });
     void client.track('u', 'A');
     const first = client.track('u', 'B');
     // [A, B] is in flight; C and D fill the next batch meanwhile (no timer: flushIntervalMs 0).
-    await vi.waitUntil(() => requests === 1);
+    await vi.waitUntil(() => gated.requests() === 1);
     void client.track('u', 'C');
     const second = client.track('u', 'D');
-    release();
+    gated.release();
     await first;
     // D's call resolves once the batch it filled has been attempted, as when none is in flight.
     await second;
@@ -119,20 +117,11 @@ describe('batching', () => {
   });
 
   it('empties the buffer when flush() joins a drain that a full buffer started', async () => {
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const { client, consumer } = setup({
-      maxSize: 3,
-      fetch: async (url, init) => {
-        await gate;
-        return fetch(url, init);
-      },
-    });
+    const gated = gatedFetch();
+    const { client, consumer } = setup({ maxSize: 3, fetch: gated.fetch });
     for (const name of ['A', 'B', 'C', 'D']) void client.track('u', name);
     const flushed = consumer.flush();
-    release();
+    gated.release();
     await expect(flushed).resolves.toBe(true);
     expect(batchSizes()).toEqual([3, 1]);
   });
@@ -516,24 +505,14 @@ describe('close()', () => {
   });
 
   it('delivers a message sent after it while another one is in flight', async () => {
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let requests = 0;
-    const { client, consumer } = setup({
-      fetch: async (url, init) => {
-        requests += 1;
-        await gate;
-        return fetch(url, init);
-      },
-    });
+    const gated = gatedFetch();
+    const { client, consumer } = setup({ fetch: gated.fetch });
     await consumer.close();
     const first = client.track('u', 'Late 1');
-    await vi.waitUntil(() => requests === 1);
+    await vi.waitUntil(() => gated.requests() === 1);
     // No timer after close(): nothing else would ever send it.
     const second = client.track('u', 'Late 2');
-    release();
+    gated.release();
     await Promise.all([first, second]);
     expect(receivedEvents()).toEqual(['Late 1', 'Late 2']);
     expect(consumer.stats().queued.events).toBe(0);
