@@ -99,4 +99,30 @@ describe('waitForEvents', () => {
     await expect(s.waitForEvents(1.5)).rejects.toThrow(TypeError);
     await expect(s.waitForEvents(1, { timeoutMs: -1 })).rejects.toThrow(TypeError);
   });
+
+  it('rejects a timeoutMs a Node timer cannot wait, instead of timing out after 1 ms', async () => {
+    const s = await start();
+    for (const timeoutMs of [2 ** 31, Number.MAX_SAFE_INTEGER]) {
+      await expect(s.waitForEvents(5, { timeoutMs })).rejects.toThrow(
+        new TypeError(
+          `waitForEvents: timeoutMs must be a number of milliseconds from 0 to 2147483647, got ${timeoutMs}`,
+        ),
+      );
+    }
+  });
+
+  it('waits the longest timeoutMs a timer can, 2147483647 ms (fake timers)', async () => {
+    const s = await start();
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const waiting = s.waitForEvents(1, { timeoutMs: 2 ** 31 - 1 });
+    const failure = expect(waiting).rejects.toThrow(/timed out after 2147483647 ms/);
+    let settled = false;
+    waiting.catch(() => {
+      settled = true;
+    });
+    await vi.advanceTimersByTimeAsync(2 ** 31 - 2);
+    expect(settled).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    await failure;
+  });
 });

@@ -1,10 +1,13 @@
 import { describeEvents, type EventQuery } from './event-query.js';
+import { describeValue } from './describe-value.js';
 import type { EventStore, StoredEvent } from './event-store.js';
 
 /** Options of `waitForEvents`. */
 export interface WaitForEventsOptions {
   /**
    * How long to wait, in milliseconds of real time (`setTimeout`, so fake timers drive it).
+   * At most 2147483647 (about 24.8 days), the longest a Node.js timer waits: a longer one
+   * would fire after 1 ms, so it is rejected with a `TypeError`.
    * @default 5000
    */
   timeoutMs?: number;
@@ -17,6 +20,9 @@ export interface WaitForEventsOptions {
 
 /** The default `timeoutMs` of `waitForEvents`. */
 export const DEFAULT_WAIT_TIMEOUT_MS = 5000;
+
+/** The longest a Node.js timer waits; a longer `setTimeout` fires after 1 ms instead. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Pending `waitForEvents` calls: resolved as events arrive, never by polling. */
 export class EventWaiters {
@@ -40,10 +46,17 @@ export class EventWaiters {
     const { timeoutMs = DEFAULT_WAIT_TIMEOUT_MS } = options;
     const count = typeof match === 'number' ? match : (options.count ?? 1);
     if (!Number.isInteger(count) || count < 0) {
-      return Promise.reject(new TypeError(`waitForEvents: count must be an integer >= 0`));
+      return Promise.reject(
+        new TypeError(`waitForEvents: count must be an integer >= 0, got ${describeValue(count)}`),
+      );
     }
-    if (!Number.isFinite(timeoutMs) || timeoutMs < 0) {
-      return Promise.reject(new TypeError('waitForEvents: timeoutMs must be a number >= 0'));
+    if (!(typeof timeoutMs === 'number' && timeoutMs >= 0 && timeoutMs <= MAX_TIMER_MS)) {
+      return Promise.reject(
+        new TypeError(
+          `waitForEvents: timeoutMs must be a number of milliseconds from 0 to ${MAX_TIMER_MS}, ` +
+            `got ${describeValue(timeoutMs)}`,
+        ),
+      );
     }
     const matches = typeof match === 'number' ? () => true : this.#matcher(match);
     const matching = () => this.#store.all().filter(matches);

@@ -175,6 +175,128 @@ describe('faults.next', () => {
     expect(() => s.faults.failFor('*', Number.NaN)).toThrow(/ms/);
     expect(s.faults.pending()).toBe(0);
   });
+
+  it('rejects a header that is not valid HTTP when scripted, not with a 500 later', async () => {
+    const s = await start();
+    const script = (headers: Record<string, string>) => () =>
+      s.faults.next('/track', [{}, { status: 429, headers }]);
+    expect(script({ 'Retry After': '3' })).toThrow(
+      new TypeError(
+        'faults: steps[1].headers: Header name must be a valid HTTP token ["Retry After"]',
+      ),
+    );
+    expect(script({ 'Retry-After': '3\r\nX-Injected: 1' })).toThrow(
+      new TypeError(
+        'faults: steps[1].headers: Invalid character in header content ["Retry-After"]',
+      ),
+    );
+    expect(script({ 'Retry-After': 3 as unknown as string })).toThrow(
+      new TypeError('faults: steps[1].headers["Retry-After"] must be a string, got 3'),
+    );
+    expect(() => s.faults.next('/track', { headers: 'Retry-After: 3' as never })).toThrow(
+      new TypeError('faults: steps[0].headers must be an object, got "Retry-After: 3"'),
+    );
+    expect(() =>
+      s.faults.failFor('*', 1_000, { status: 429, headers: { 'Retry After': '3' } }),
+    ).toThrow(
+      new TypeError(
+        'faults: options.headers: Header name must be a valid HTTP token ["Retry After"]',
+      ),
+    );
+    // Nothing was scripted, not even the valid steps before the bad one.
+    expect(s.faults.pending()).toBe(0);
+    expect((await post(s.url, '/track', trackBody('A', 'u1'))).status).toBe(200);
+  });
+
+  it('checks headers as scripted: changing the object afterwards changes nothing', async () => {
+    const s = await start();
+    const headers: Record<string, string> = { 'Retry-After': '3' };
+    s.faults.next('/track', { status: 429, headers });
+    headers['Retry After'] = '4';
+    const answer = await post(s.url, '/track', trackBody('A', 'u1'));
+    expect(answer.status).toBe(429);
+    expect(answer.headers.get('retry-after')).toBe('3');
+  });
+
+  it('rejects options of the wrong type and options it does not know', async () => {
+    const s = await start();
+    const bad = (step: Record<string, unknown>) => () => s.faults.next('/track', step);
+    expect(bad({ drop: 'yes' })).toThrow(
+      new TypeError('faults: steps[0].drop must be a boolean, got "yes"'),
+    );
+    expect(bad({ status: 500, store: 'false' })).toThrow(
+      new TypeError('faults: steps[0].store must be a boolean, got "false"'),
+    );
+    expect(bad({ status: '503' })).toThrow(
+      new TypeError('faults: steps[0].status must be an HTTP status 200-599, got "503"'),
+    );
+    expect(bad({ delayMs: '100' })).toThrow(
+      new TypeError(
+        'faults: steps[0].delayMs must be a number of milliseconds from 0 to 2147483647, got "100"',
+      ),
+    );
+    expect(bad({ body: 1n })).toThrow(
+      new TypeError(
+        'faults: steps[0].body must be a string or a value JSON can encode: ' +
+          'Do not know how to serialize a BigInt',
+      ),
+    );
+    expect(bad({ body: () => 'x' })).toThrow(
+      new TypeError(
+        'faults: steps[0].body must be a string or a value JSON can encode, got a function',
+      ),
+    );
+    expect(bad({ stauts: 503 })).toThrow(
+      new TypeError(
+        'faults: steps[0] has an unknown option "stauts" ' +
+          '(valid: status, headers, body, delayMs, drop, store)',
+      ),
+    );
+    expect(() => s.faults.next('/track', [{}, null as never])).toThrow(
+      new TypeError('faults: steps[1] must be an object, got null'),
+    );
+    expect(() => s.faults.failFor('*', 1_000, { stauts: 429 } as never)).toThrow(
+      new TypeError(
+        'faults: options has an unknown option "stauts" (valid: status, headers, body)',
+      ),
+    );
+    expect(() => s.faults.failFor('*', 1_000, null as never)).toThrow(
+      new TypeError('faults: options must be an object, got null'),
+    );
+    // A step left undefined is a default, not a typo.
+    s.faults.next('/track', { status: undefined, drop: undefined, headers: undefined });
+    expect(s.faults.pending()).toBe(1);
+    expect((await post(s.url, '/track', trackBody('A', 'u1'))).status).toBe(200);
+    expect(s.events()).toHaveLength(1);
+  });
+
+  it('rejects a delayMs a Node timer cannot wait, instead of answering after 1 ms', async () => {
+    const s = await start();
+    for (const delayMs of [2 ** 31, Number.MAX_SAFE_INTEGER, Number.POSITIVE_INFINITY]) {
+      expect(() => s.faults.next('/track', { delayMs })).toThrow(
+        new TypeError(
+          `faults: steps[0].delayMs must be a number of milliseconds from 0 to 2147483647, got ${delayMs}`,
+        ),
+      );
+    }
+    expect(s.faults.pending()).toBe(0);
+  });
+
+  it('holds the answer for the longest delayMs a timer can wait, 2147483647 ms', async () => {
+    const s = await start();
+    s.faults.next('/track', { delayMs: 2 ** 31 - 1 });
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    let answered = false;
+    const request = post(s.url, '/track', trackBody('A', 'u1')).then((result) => {
+      answered = true;
+      return result;
+    });
+    await s.waitForEvents(1);
+    await vi.advanceTimersByTimeAsync(2 ** 31 - 2);
+    expect(answered).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect((await request).status).toBe(200);
+  });
 });
 
 describe('faults.failFor', () => {
@@ -212,6 +334,17 @@ describe('faults.failFor', () => {
     now = 1_000;
     expect((await post(s.url, '/alias', { alias: 'n', distinct_id: 'o', token: 'T' })).status).toBe(
       200,
+    );
+  });
+
+  it('takes any finite window: it is measured on the server clock, not by a timer', async () => {
+    let now = 0;
+    const s = await start({ clock: () => now });
+    s.faults.failFor('/track', Number.MAX_SAFE_INTEGER);
+    now = 2 ** 40;
+    expect((await post(s.url, '/track', trackBody('A', 'u1'))).status).toBe(503);
+    expect(() => s.faults.failFor('/track', Number.POSITIVE_INFINITY)).toThrow(
+      new TypeError('faults: ms must be a finite number of milliseconds >= 0, got Infinity'),
     );
   });
 
@@ -256,6 +389,17 @@ describe('rateLimit', () => {
   it('rejects a rate limit that is not a positive integer', async () => {
     await expect(startTestServer({ rateLimit: { requests: 0 } })).rejects.toThrow(
       /rateLimit.requests/,
+    );
+  });
+
+  it('rejects a rate limit option it does not know', async () => {
+    await expect(
+      startTestServer({ rateLimit: { requests: 5, window: 60_000 } as never }),
+    ).rejects.toThrow(
+      new TypeError('faults: rateLimit has an unknown option "window" (valid: requests, windowMs)'),
+    );
+    await expect(startTestServer({ rateLimit: { requests: '5' as never } })).rejects.toThrow(
+      new TypeError('faults: rateLimit.requests must be an integer >= 1, got "5"'),
     );
   });
 });

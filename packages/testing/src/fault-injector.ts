@@ -1,9 +1,14 @@
+import { validateHeaderName, validateHeaderValue } from 'node:http';
+import { describeValue } from './describe-value.js';
+import { isPlainObject } from './plain-object.js';
+
 /** An endpoint path faults apply to, or `'*'` for all three. */
 export type FaultTarget = '/track' | '/engage' | '/alias' | '*';
 
 /**
  * One scripted reply. With none of `status`, `drop` or `delayMs` it changes nothing but the
- * headers; combine them to script any misbehaviour.
+ * headers; combine them to script any misbehaviour. Each option is checked when the step is
+ * scripted: an option of the wrong type, or one a step does not have, throws a `TypeError`.
  */
 export interface FaultStep {
   /**
@@ -13,19 +18,24 @@ export interface FaultStep {
    */
   status?: number;
   /**
-   * Headers added to the answer, such as `{ 'Retry-After': '3' }`.
+   * Headers added to the answer, such as `{ 'Retry-After': '3' }`. Names must be HTTP tokens
+   * (`'Retry-After'`, not `'Retry After'`) and values strings that are valid header values,
+   * as `node:http` checks them.
    * @default {}
    */
   headers?: Readonly<Record<string, string>>;
   /**
-   * Body of the answer: a string is sent as is, anything else as JSON.
+   * Body of the answer: a string is sent as is, anything else as JSON (so it must be a value
+   * `JSON.stringify` can encode: no `BigInt`, no cycles, not a function).
    * @default the server's own body; with a scripted `status`, `{"status":1}` for a 2xx and
    * `{"error":"injected fault"}` for any other
    */
   body?: unknown;
   /**
    * Wait this many milliseconds of real time before answering (or dropping): a hanging
-   * response, for client timeouts. Pending delays end when the server closes.
+   * response, for client timeouts. Pending delays end when the server closes. It is a
+   * `setTimeout`, so at most 2147483647 (about 24.8 days, the longest a Node.js timer waits;
+   * a longer one would fire after 1 ms); for an answer that never comes, use that.
    * @default 0
    */
   delayMs?: number;
@@ -79,11 +89,15 @@ export interface Faults {
   /**
    * Scripts the replies of the next requests to `target`, one step per request, in order.
    * Steps for a path are used before steps for `'*'`. Calls append to the script.
+   * @throws TypeError, scripting none of the steps, when one of them is malformed (see
+   * {@link FaultStep}).
    */
   next(target: FaultTarget, steps: FaultStep | readonly FaultStep[]): void;
   /**
    * Fails every request to `target` for `ms` milliseconds of the server's clock from now,
-   * with `options.status` (503 by default). Scripted steps still come first.
+   * with `options.status` (503 by default). Scripted steps still come first. The window is
+   * read from the clock, not waited for by a timer, so any finite `ms` works.
+   * @throws TypeError when `ms` is not a finite number >= 0 or `options` is malformed.
    */
   failFor(target: FaultTarget, ms: number, options?: FailForOptions): void;
   /** How many scripted steps are still unused, for `target` or (without it) in all. */
@@ -105,6 +119,31 @@ export interface AppliedFault {
 
 const TARGETS: readonly FaultTarget[] = ['/track', '/engage', '/alias', '*'];
 
+// Records rather than lists, so that the compiler says when an option is added but not here.
+const STEP_OPTIONS = Object.keys({
+  status: true,
+  headers: true,
+  body: true,
+  delayMs: true,
+  drop: true,
+  store: true,
+} satisfies Record<keyof FaultStep, true>);
+const FAIL_FOR_OPTIONS = Object.keys({
+  status: true,
+  headers: true,
+  body: true,
+} satisfies Record<keyof FailForOptions, true>);
+const RATE_LIMIT_OPTIONS = Object.keys({
+  requests: true,
+  windowMs: true,
+} satisfies Record<keyof RateLimitOptions, true>);
+
+/**
+ * The longest delay a Node.js timer waits: it fires after 1 ms instead of a longer one, so a
+ * "hang for ever" delay would answer at once.
+ */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** Keeps the fault scripts, failure windows and rate limit of one server. */
 export class FaultInjector implements Faults {
   readonly #scripts = new Map<FaultTarget, FaultStep[]>();
@@ -116,6 +155,7 @@ export class FaultInjector implements Faults {
   constructor(clock: () => number, rateLimit: RateLimitOptions | undefined) {
     this.#clock = clock;
     if (rateLimit !== undefined) {
+      checkOptions(rateLimit, 'rateLimit', RATE_LIMIT_OPTIONS);
       const { requests, windowMs = 1000 } = rateLimit;
       checkCount(requests, 'rateLimit.requests');
       checkMs(windowMs, 'rateLimit.windowMs');
@@ -128,18 +168,19 @@ export class FaultInjector implements Faults {
     const list = Array.isArray(steps) ? steps : [steps as FaultStep];
     for (const [index, step] of list.entries()) checkStep(step, `steps[${index}]`);
     const script = this.#scripts.get(target) ?? [];
-    script.push(...list.map((step) => ({ ...step })));
+    script.push(...list.map(copyStep));
     this.#scripts.set(target, script);
   }
 
   failFor(target: FaultTarget, ms: number, options: FailForOptions = {}): void {
     checkTarget(target);
     checkMs(ms, 'ms');
+    checkOptions(options, 'options', FAIL_FOR_OPTIONS);
     const step: FaultStep = { status: options.status ?? 503, store: false };
     if (options.headers !== undefined) step.headers = options.headers;
     if (options.body !== undefined) step.body = options.body;
     checkStep(step, 'options');
-    this.#windows.push({ target, until: this.#clock() + ms, step });
+    this.#windows.push({ target, until: this.#clock() + ms, step: copyStep(step) });
   }
 
   pending(target?: FaultTarget): number {
@@ -204,25 +245,112 @@ function checkTarget(target: unknown): void {
   }
 }
 
-function checkStep(step: FaultStep, name: string): void {
-  if (typeof step !== 'object' || step === null) {
-    throw new TypeError(`faults: ${name} must be an object`);
-  }
-  const { status, delayMs } = step;
+/**
+ * A copy to keep, headers included: changing the caller's objects afterwards must not undo
+ * the checks (an invalid header would make the server answer 500 instead of the fault).
+ */
+function copyStep(step: FaultStep): FaultStep {
+  return step.headers === undefined ? { ...step } : { ...step, headers: { ...step.headers } };
+}
+
+// Each option is checked here, when scripted: a bad one used to surface only when a request
+// met it (a 500 "test server failure" for a bad header) or never (a typo such as `stauts`, or
+// `drop: 'yes'`, scripted a plain 200).
+function checkStep(step: unknown, name: string): void {
+  checkOptions(step, name, STEP_OPTIONS);
+  const { status, headers, body, delayMs, drop, store } = step as FaultStep;
   if (status !== undefined && !(Number.isInteger(status) && status >= 200 && status <= 599)) {
-    throw new TypeError(`faults: ${name}.status must be an HTTP status 200-599, got ${status}`);
+    throw new TypeError(
+      `faults: ${name}.status must be an HTTP status 200-599, got ${describeValue(status)}`,
+    );
   }
-  if (delayMs !== undefined) checkMs(delayMs, `${name}.delayMs`);
+  if (headers !== undefined) checkHeaders(headers, `${name}.headers`);
+  if (body !== undefined) checkBody(body, `${name}.body`);
+  if (delayMs !== undefined) checkTimerMs(delayMs, `${name}.delayMs`);
+  if (drop !== undefined) checkBoolean(drop, `${name}.drop`);
+  if (store !== undefined) checkBoolean(store, `${name}.store`);
 }
 
-function checkMs(value: number, name: string): void {
-  if (!Number.isFinite(value) || value < 0) {
-    throw new TypeError(`faults: ${name} must be a finite number of milliseconds >= 0`);
+/** An object with only the `known` options; one left `undefined` takes its default. */
+function checkOptions(value: unknown, name: string, known: readonly string[]): void {
+  if (!isPlainObject(value)) {
+    throw new TypeError(`faults: ${name} must be an object, got ${describeValue(value)}`);
+  }
+  const extra = Object.keys(value).find((key) => !known.includes(key));
+  if (extra !== undefined) {
+    throw new TypeError(
+      `faults: ${name} has an unknown option ${JSON.stringify(extra)} (valid: ${known.join(', ')})`,
+    );
   }
 }
 
-function checkCount(value: number, name: string): void {
-  if (!Number.isInteger(value) || value < 1) {
-    throw new TypeError(`faults: ${name} must be an integer >= 1, got ${value}`);
+/** The checks `response.setHeader()` makes, done when scripted instead of when answering. */
+function checkHeaders(headers: unknown, name: string): void {
+  if (!isPlainObject(headers)) {
+    throw new TypeError(`faults: ${name} must be an object, got ${describeValue(headers)}`);
+  }
+  for (const [header, value] of Object.entries(headers)) {
+    if (typeof value !== 'string') {
+      throw new TypeError(
+        `faults: ${name}[${JSON.stringify(header)}] must be a string, got ${describeValue(value)}`,
+      );
+    }
+    try {
+      validateHeaderName(header);
+      validateHeaderValue(header, value);
+    } catch (error) {
+      // Node's message names the header and the problem; the prefix names the option.
+      throw new TypeError(`faults: ${name}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+}
+
+/** A body `send()` can encode: a string, or a value `JSON.stringify` turns into one. */
+function checkBody(body: unknown, name: string): void {
+  if (typeof body === 'string') return;
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(body);
+  } catch (error) {
+    throw new TypeError(
+      `faults: ${name} must be a string or a value JSON can encode: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+  // A function or a symbol encodes to nothing at all.
+  if (json === undefined) {
+    throw new TypeError(
+      `faults: ${name} must be a string or a value JSON can encode, got ${describeValue(body)}`,
+    );
+  }
+}
+
+function checkBoolean(value: unknown, name: string): void {
+  if (typeof value !== 'boolean') {
+    throw new TypeError(`faults: ${name} must be a boolean, got ${describeValue(value)}`);
+  }
+}
+
+/** Milliseconds measured on the server's clock: no timer waits them, so no upper bound. */
+function checkMs(value: unknown, name: string): void {
+  if (!(typeof value === 'number' && Number.isFinite(value) && value >= 0)) {
+    throw new TypeError(
+      `faults: ${name} must be a finite number of milliseconds >= 0, got ${describeValue(value)}`,
+    );
+  }
+}
+
+/** Milliseconds a `setTimeout` waits: at most {@link MAX_TIMER_MS}. */
+function checkTimerMs(value: unknown, name: string): void {
+  if (!(typeof value === 'number' && value >= 0 && value <= MAX_TIMER_MS)) {
+    throw new TypeError(
+      `faults: ${name} must be a number of milliseconds from 0 to ${MAX_TIMER_MS}, got ${describeValue(value)}`,
+    );
+  }
+}
+
+function checkCount(value: unknown, name: string): void {
+  if (!(typeof value === 'number' && Number.isInteger(value) && value >= 1)) {
+    throw new TypeError(`faults: ${name} must be an integer >= 1, got ${describeValue(value)}`);
   }
 }
