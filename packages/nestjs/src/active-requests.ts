@@ -5,13 +5,13 @@ import type { NestRequestState, RawRequest } from './request-state.js';
 
 /** A request the module is following: its state and its tracker. */
 export interface ActiveRequest {
-  /** What is known of the request (more once the interceptor has run). */
+  /** What is known of the request (more once the module's guard has run). */
   readonly state: NestRequestState;
   /** The request's tracker: the current one throughout its handling. */
   readonly tracker: RequestTracker;
 }
 
-// Keyed by the Node request, which both the middleware and the interceptor can reach on
+// Keyed by the Node request, which the middleware, the guard and the interceptor can reach on
 // either platform; weak, so a finished request is simply forgotten.
 const active = new WeakMap<object, ActiveRequest>();
 

@@ -9,17 +9,19 @@ import {
   type NestInterceptor,
 } from '@nestjs/common';
 import { Observable } from 'rxjs';
-import { type ActiveRequest, openRequest } from './active-requests.js';
+import type { ActiveRequest } from './active-requests.js';
 import type { CohorlyRequest } from './cohorly-request.js';
-import { type NestRequestState, rawRequestOf, rawResponseOf } from './request-state.js';
+import { openHandlerRequest } from './handler-request.js';
+import type { NestRequestState } from './request-state.js';
 import { COHORLY_INTEGRATION } from './tokens.js';
 import { type TrackSpec, trackSpecOf } from './track.js';
 
 /**
- * Registered globally by `CohorlyModule`. Interceptors run after guards, so this is where the
- * request's identity becomes complete: it hands the platform's request (with `req.user`) and
- * the handler's context to the request's tracker, runs the handler with that tracker current,
- * and tracks the handler's `@Track` event once the handler has succeeded.
+ * Registered globally by `CohorlyModule`. It hands the platform's request (with `req.user`)
+ * and the handler's context to the request's tracker (the module's guard has done so already,
+ * unless it failed or was overridden: doing it again costs one lookup), runs the handler with
+ * that tracker current, and tracks the handler's `@Track` event once the handler has
+ * succeeded.
  */
 export class CohorlyInterceptor implements NestInterceptor {
   /** Created by Nest, with the module's integration. */
@@ -28,16 +30,7 @@ export class CohorlyInterceptor implements NestInterceptor {
   /** Runs the handler with the request's tracker current; tracks `@Track` on success. */
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (context.getType() !== 'http') return next.handle();
-    const http = context.switchToHttp();
-    const request = http.getRequest<CohorlyRequest>();
-    // The middleware opened it already; opening here too covers routes it did not reach.
-    const active = openRequest(
-      this.integration,
-      rawRequestOf(request),
-      rawResponseOf(http.getResponse<object>()),
-    );
-    active.state.request = request;
-    active.state.context = context;
+    const { active, request } = openHandlerRequest(this.integration, context);
     const spec = trackSpecOf(context.getHandler());
 
     return new Observable((subscriber) =>

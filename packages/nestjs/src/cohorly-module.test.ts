@@ -1,9 +1,19 @@
 import { startTestServer, type TestServer } from '@cohorly/testing';
-import { Inject, Injectable, Module } from '@nestjs/common';
+import {
+  type CanActivate,
+  Controller,
+  type ExecutionContext,
+  Get,
+  Inject,
+  Injectable,
+  Module,
+  type Type,
+  UseGuards,
+} from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { PLATFORMS, type RunningApp, request, startApp } from '../test/nest-harness.js';
-import { identifyShopUser, shopModule } from '../test/shop-fixture.js';
+import { identifyShopUser, type ShopUser, shopModule } from '../test/shop-fixture.js';
 import { CohorlyModule, type CohorlyModuleOptions, CohorlyService } from './index.js';
 
 let server: TestServer;
@@ -21,8 +31,9 @@ afterEach(async () => {
 async function startShop(
   cohorly: Parameters<typeof shopModule>[0],
   platform: 'express' | 'fastify' = 'express',
+  extra: Type<unknown>[] = [],
 ): Promise<RunningApp> {
-  const running = await startApp(shopModule(cohorly), platform);
+  const running = await startApp(shopModule(cohorly, extra), platform);
   apps.push(running);
   return running;
 }
@@ -34,6 +45,33 @@ class FeatureService {
 }
 @Module({ providers: [FeatureService] })
 class FeatureModule {}
+
+/**
+ * A route-level guard that signs the member in from `x-member` and tracks the access itself,
+ * as audit guards do: the event is tracked before any interceptor has run.
+ */
+@Injectable()
+class MemberGuard implements CanActivate {
+  constructor(private readonly cohorly: CohorlyService) {}
+  canActivate(context: ExecutionContext): boolean {
+    const req = context
+      .switchToHttp()
+      .getRequest<{ headers: Record<string, string | undefined>; user?: ShopUser }>();
+    req.user = { id: String(req.headers['x-member']) };
+    void this.cohorly.track('Member Area Entered', { via: 'guard' });
+    return true;
+  }
+}
+@Controller('members')
+class MembersController {
+  @Get()
+  @UseGuards(MemberGuard)
+  enter(): { ok: true } {
+    return { ok: true };
+  }
+}
+@Module({ controllers: [MembersController] })
+class MembersModule {}
 
 /** Configuration the way apps keep it: a provider in its own module. */
 @Injectable()
@@ -154,6 +192,29 @@ describe.each(PLATFORMS)('CohorlyModule request options on %s', (platform) => {
     await request(`${shop.url}/orders`, { user: 'ivy', body: {} });
     await server.waitForEvents({ event: 'Order Placed', distinctId: 'ivy' }, { timeoutMs: 10_000 });
     expect(handlers).toContain('placeOrder');
+  });
+
+  it('resolves events tracked in a route guard against the platform request the guard set req.user on', async () => {
+    const errors: unknown[] = [];
+    const shop = await startShop(
+      CohorlyModule.forRoot({
+        token: 'T',
+        apiHost: server.url,
+        identify: identifyShopUser,
+        onError: (error) => errors.push(error),
+      }),
+      platform,
+      [MembersModule],
+    );
+    expect((await request(`${shop.url}/members`, { headers: { 'x-member': 'nia' } })).status).toBe(
+      200,
+    );
+    // Tracked (queued) in the guard, before the response: this flush delivers it.
+    await shop.app.get(CohorlyService).flush();
+    expect(server.events({ event: 'Member Area Entered' })).toMatchObject([
+      { distinctId: 'nia', properties: { via: 'guard' } },
+    ]);
+    expect(errors).toEqual([]);
   });
 
   it('adds superProperties and what capture asks for', async () => {

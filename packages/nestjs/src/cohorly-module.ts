@@ -8,7 +8,8 @@ import {
   type OnApplicationShutdown,
   RequestMethod,
 } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { CohorlyGuard } from './cohorly-guard.js';
 import { CohorlyInterceptor } from './cohorly-interceptor.js';
 import { CohorlyMiddleware } from './cohorly-middleware.js';
 import { CohorlyConfigurableModule } from './cohorly-module-definition.js';
@@ -26,8 +27,10 @@ import { COHORLY_INTEGRATION, COHORLY_MODULE_OPTIONS } from './tokens.js';
  * Cohorly for NestJS: `CohorlyModule.forRoot(options)` or `forRootAsync({ imports, inject,
  * useFactory })`, global unless `isGlobal: false`. It provides `CohorlyService`, applies a
  * middleware that gives each request its tracker (its events are flushed soon after they
- * are tracked, coalesced), registers the interceptor behind `@Track`, and delivers what is
- * left in `onApplicationShutdown` (call `app.enableShutdownHooks()` so SIGTERM gets there).
+ * are tracked, coalesced), registers a guard that lets every request through (it hands the
+ * platform's request to the tracker before your guards run) and the interceptor behind
+ * `@Track`, and delivers what is left in `onApplicationShutdown` (call
+ * `app.enableShutdownHooks()` so SIGTERM gets there).
  * Startup fails with a clear message when no project token is configured.
  */
 export class CohorlyModule
@@ -85,6 +88,9 @@ Module({
       inject: [COHORLY_MODULE_OPTIONS],
     },
     CohorlyService,
+    // Global guards run before controller and route guards: events tracked there are then
+    // resolved against the platform's request (on Fastify, not the Node request).
+    { provide: APP_GUARD, useClass: CohorlyGuard },
     { provide: APP_INTERCEPTOR, useClass: CohorlyInterceptor },
   ],
   exports: [CohorlyService],

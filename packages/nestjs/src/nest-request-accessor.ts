@@ -4,7 +4,7 @@ import type { NestRequestState } from './request-state.js';
 /**
  * How the server-kit reads a Nest request, on the Express and the Fastify platforms alike:
  * headers and URL from the Node request (both platforms have one), the client IP from the
- * platform's request when a handler is running.
+ * platform's request once the module's guard has run.
  */
 export const nestRequestAccessor: RequestAccessor<NestRequestState> = {
   header(state, name) {

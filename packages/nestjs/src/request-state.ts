@@ -7,13 +7,14 @@ export type RawRequest = IncomingMessage & { originalUrl?: string; ip?: string }
 
 /**
  * What the integration knows of one request. It starts in the middleware with the Node
- * request only; the interceptor adds the platform's request and the handler's context, which
- * is why identity is resolved when an event is tracked, after guards have run.
+ * request only; the module's global guard, before your guards, adds the platform's request
+ * and the handler's context (and its interceptor does again). Identity is resolved when an
+ * event is tracked, so `req.user` set by a guard is there for what is tracked after it.
  */
 export interface NestRequestState {
   /** The Node request; `undefined` for work outside requests. */
   readonly raw: RawRequest | undefined;
-  /** The platform's request object, once a route handler is about to run. */
+  /** The platform's request object, once the module's guard (or interceptor) has run. */
   request: CohorlyRequest | undefined;
   /** The route handler's execution context, once known. */
   context: ExecutionContext | undefined;
