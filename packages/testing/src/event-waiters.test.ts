@@ -111,6 +111,16 @@ describe('waitForEvents', () => {
     }
   });
 
+  it('rejects options that are not an object, or an option it does not have', async () => {
+    const s = await start();
+    await expect(s.waitForEvents({ event: 'A' }, 2 as never)).rejects.toThrow(
+      new TypeError('waitForEvents: options must be an object such as { timeoutMs, count }, got 2'),
+    );
+    await expect(s.waitForEvents(1, { timeout: 100 } as never)).rejects.toThrow(
+      new TypeError('waitForEvents: unknown option "timeout" (valid: timeoutMs, count)'),
+    );
+  });
+
   it('waits the longest timeoutMs a timer can, 2147483647 ms (fake timers)', async () => {
     const s = await start();
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });

@@ -1,6 +1,7 @@
 import { describeEvents, type EventQuery } from './event-query.js';
 import { describeValue } from './describe-value.js';
 import type { EventStore, StoredEvent } from './event-store.js';
+import { isPlainObject } from './plain-object.js';
 
 /** Options of `waitForEvents`. */
 export interface WaitForEventsOptions {
@@ -43,6 +44,23 @@ export class EventWaiters {
     match: number | EventQuery<StoredEvent>,
     options: WaitForEventsOptions = {},
   ): Promise<StoredEvent[]> {
+    // `waitForEvents(query, 2)` or `{ timeout: 100 }` would otherwise wait for one event, or
+    // for the default 5 s, without a word.
+    if (!isPlainObject(options)) {
+      return Promise.reject(
+        new TypeError(
+          `waitForEvents: options must be an object such as { timeoutMs, count }, got ${describeValue(options)}`,
+        ),
+      );
+    }
+    const unknown = Object.keys(options).find((key) => key !== 'timeoutMs' && key !== 'count');
+    if (unknown !== undefined) {
+      return Promise.reject(
+        new TypeError(
+          `waitForEvents: unknown option ${JSON.stringify(unknown)} (valid: timeoutMs, count)`,
+        ),
+      );
+    }
     const { timeoutMs = DEFAULT_WAIT_TIMEOUT_MS } = options;
     const count = typeof match === 'number' ? match : (options.count ?? 1);
     if (!Number.isInteger(count) || count < 0) {
