@@ -46,7 +46,7 @@ export class EventWaiters {
   ): Promise<StoredEvent[]> {
     // `waitForEvents(query, 2)` or `{ timeout: 100 }` would otherwise wait for one event, or
     // for the default 5 s, without a word.
-    if (!isPlainObject(options)) {
+    if (!isPlainObject(options as unknown)) {
       return Promise.reject(
         new TypeError(
           `waitForEvents: options must be an object such as { timeoutMs, count }, got ${describeValue(options)}`,
