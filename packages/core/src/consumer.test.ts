@@ -118,6 +118,22 @@ describe('Consumer', () => {
     await sending;
   });
 
+  it('sends many messages at once without a MaxListenersExceededWarning in the app', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      const { client } = setup();
+      await Promise.all(Array.from({ length: 30 }, (_, i) => client.track('u', `E${i}`)));
+      // Warnings are emitted on the next tick.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(server.requests).toHaveLength(30);
+      expect(warnings.map((warning) => warning.name)).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('rejects unknown endpoints and non-string messages with a TypeError', () => {
     const { consumer } = setup();
     expect(() => consumer.send('events2' as never, '{}')).toThrow(

@@ -37,7 +37,12 @@ export class Consumer implements CohorlyConsumer {
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly jitter: () => number;
   private readonly inFlight = new Set<Promise<unknown>>();
-  private abort = new AbortController();
+  /**
+   * One controller per send in flight, which `close()` aborts at its deadline. Not one shared
+   * signal: each concurrent send would add a listener to it, and past ten Node.js warns of a
+   * memory leak in the app's logs.
+   */
+  private readonly controllers = new Set<AbortController>();
   private sent = 0;
 
   constructor(options: ConsumerOptions = {}) {
@@ -92,10 +97,9 @@ export class Consumer implements CohorlyConsumer {
     const result = await Promise.race([Promise.all(pending), deadline]);
     clearTimeout(timer);
     if (result === 'deadline') {
-      const abort = this.abort;
-      // Sends made after close() get a fresh signal: closing does not disable the consumer.
-      this.abort = new AbortController();
-      abort.abort(new Error('closed'));
+      // Sends made after this get controllers of their own: closing does not disable the
+      // consumer.
+      for (const controller of this.controllers) controller.abort(new Error('closed'));
     }
     const outcomes = await Promise.all(pending);
     const undelivered = outcomes.filter((delivered) => !delivered).length;
@@ -109,7 +113,17 @@ export class Consumer implements CohorlyConsumer {
   }
 
   private async deliver(url: string, body: string): Promise<void> {
-    const { signal } = this.abort;
+    const controller = new AbortController();
+    this.controllers.add(controller);
+    try {
+      return await this.attempt(url, body, controller.signal);
+    } finally {
+      this.controllers.delete(controller);
+    }
+  }
+
+  /** Sends `body`, retrying inline through the backoff, until delivered or failed. */
+  private async attempt(url: string, body: string, signal: AbortSignal): Promise<void> {
     let failures = 0;
     for (;;) {
       const outcome = await postJson(url, body, {
