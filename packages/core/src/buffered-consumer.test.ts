@@ -621,6 +621,38 @@ describe('drain()', () => {
     expect(errors.map((e) => e.code)).toEqual(['rejected']);
   });
 
+  it('waits out a backoff in many drain() calls at once without a MaxListenersExceededWarning', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    const wakes: (() => void)[] = [];
+    const { client, consumer, time } = setup({
+      // Each sleep waits until the test wakes it, so every drain() is asleep at once.
+      sleep: (ms) =>
+        new Promise<void>((resolve) =>
+          wakes.push(() => {
+            time.now = Math.max(time.now, 1_000_000 + ms);
+            resolve();
+          }),
+        ),
+    });
+    try {
+      server.script({ status: 503 });
+      await client.track('u', 'A');
+      await expect(consumer.flush()).resolves.toBe(false);
+      // Requests of a serverless function during an outage, each draining at its end.
+      const drains = Array.from({ length: 15 }, () => consumer.drain({ timeoutMs: 60_000 }));
+      await vi.waitUntil(() => wakes.length === 15);
+      await new Promise((resolve) => setImmediate(resolve));
+      for (const wake of wakes.splice(0)) wake();
+      const reports = await Promise.all(drains);
+      expect(reports.every((report) => report.drained)).toBe(true);
+      expect(warnings.map((warning) => warning.name)).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('throws at the call on a bad timeoutMs', () => {
     const { consumer } = setup();
     expect(() => consumer.drain({ timeoutMs: Number.NaN })).toThrow(

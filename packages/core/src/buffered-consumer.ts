@@ -21,7 +21,6 @@ import {
   normalizeApiHost,
   type TransportOptions,
 } from './runtime-options.js';
-import { sleepUnlessAborted } from './sleep-unless-aborted.js';
 import { type HttpOutcome, isOk, isRetryable, postJson } from './transport.js';
 
 /** The server's limit on items in one batch. */
@@ -298,7 +297,11 @@ export class BufferedConsumer implements CohorlyConsumer {
       if (done === 'deadline') return { done: false, running };
       if (done) return { done: true };
       const wait = Math.min(this.nextAttemptAt, deadline) - this.clock();
-      if (wait > 0) await sleepUnlessAborted(this.sleep, wait, this.abort.signal);
+      // A plain sleep, bounded by the deadline: listening to the abort signal here would add
+      // one listener per concurrent drain() (a serverless function's requests during an
+      // outage), and past ten Node.js warns of a leak. Nothing aborts while a turn sleeps:
+      // close() aborts only after its own loop.
+      if (wait > 0) await this.sleep(wait);
     }
     return { done: false };
   }
