@@ -17,6 +17,25 @@ describe('startTestServer', () => {
     await expect(startTestServer({ maxBodyBytes: 0 })).rejects.toThrow(/maxBodyBytes/);
   });
 
+  it('rejects options that would be silently wrong: a typo, tokens as one string', async () => {
+    // `token` (no s) would accept every token; 'abc' would be the tokens a, b and c.
+    await expect(startTestServer({ token: 'T' } as never)).rejects.toThrow(
+      new TypeError(
+        'startTestServer: unknown option "token" (valid: port, host, tokens, maxBodyBytes, maxBatchSize, clock, rateLimit, initialEvents)',
+      ),
+    );
+    await expect(startTestServer({ tokens: 'abc' as never })).rejects.toThrow(
+      new TypeError('startTestServer: tokens must be an array of non-empty strings, got "abc"'),
+    );
+    await expect(startTestServer({ tokens: [''] })).rejects.toThrow(/tokens must be an array/);
+    await expect(startTestServer({ clock: 5 as never })).rejects.toThrow(
+      new TypeError('startTestServer: clock must be a function, got 5'),
+    );
+    await expect(startTestServer({ host: '' })).rejects.toThrow(
+      new TypeError('startTestServer: host must be a non-empty string, got ""'),
+    );
+  });
+
   it('fails to start on a port that is taken', async () => {
     const first = await start();
     await expect(startTestServer({ port: first.port })).rejects.toThrow(/EADDRINUSE/);

@@ -1,3 +1,4 @@
+import { describeValue } from './describe-value.js';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AliasRecord, BackendParts } from './cohorly-backend.js';
@@ -119,6 +120,7 @@ export interface TestServer {
 
 /** Starts a local server that accepts, validates and stores what Cohorly SDKs send. */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  checkServerOptions(options);
   const {
     port = 0,
     host = '127.0.0.1',
@@ -203,6 +205,58 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       return closing;
     },
   };
+}
+
+// Records rather than a list, so that the compiler says when an option is added but not here.
+const SERVER_OPTIONS = Object.keys({
+  port: true,
+  host: true,
+  tokens: true,
+  maxBodyBytes: true,
+  maxBatchSize: true,
+  clock: true,
+  rateLimit: true,
+  initialEvents: true,
+} satisfies Record<keyof TestServerOptions, true>);
+
+/**
+ * Rejects options that would otherwise be silently wrong: a typo (`{ token: 'T' }` accepts
+ * every token), or `tokens: 'abc'`, which a Set would read as the tokens `a`, `b` and `c`.
+ */
+function checkServerOptions(options: TestServerOptions): void {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new TypeError(
+      `startTestServer: options must be an object, got ${describeValue(options)}`,
+    );
+  }
+  const unknown = Object.keys(options).find((key) => !SERVER_OPTIONS.includes(key));
+  if (unknown !== undefined) {
+    throw new TypeError(
+      `startTestServer: unknown option ${JSON.stringify(unknown)} (valid: ${SERVER_OPTIONS.join(', ')})`,
+    );
+  }
+  const { tokens, host, clock, initialEvents } = options;
+  if (
+    tokens !== undefined &&
+    !(Array.isArray(tokens) && tokens.every((token) => typeof token === 'string' && token !== ''))
+  ) {
+    throw new TypeError(
+      `startTestServer: tokens must be an array of non-empty strings, got ${describeValue(tokens)}`,
+    );
+  }
+  if (host !== undefined && (typeof host !== 'string' || host === '')) {
+    throw new TypeError(
+      `startTestServer: host must be a non-empty string, got ${describeValue(host)}`,
+    );
+  }
+  if (clock !== undefined && typeof clock !== 'function') {
+    throw new TypeError(`startTestServer: clock must be a function, got ${describeValue(clock)}`);
+  }
+  if (initialEvents !== undefined && !Array.isArray(initialEvents)) {
+    throw new TypeError(
+      `startTestServer: initialEvents must be an array, got ${describeValue(initialEvents)}`,
+    );
+  }
 }
 
 function checkInteger(value: number, name: string, min: number, max: number): void {
