@@ -214,10 +214,8 @@ export class Cohorly<Events extends EventCatalog<Events> = AnyEvents> {
    */
   drain(options: DrainOptions = {}): Promise<DrainReport> {
     if (this.consumer.drain) return this.consumer.drain(options);
-    const timeoutMs = checkMs(options.timeoutMs, 10_000, 'Cohorly.drain: timeoutMs');
-    const flushed = this.consumer.flush().catch(() => false);
-    return raceDeadline(flushed, timeoutMs).then((drained) => ({
-      drained: drained === true,
+    return this.flushWithin(options.timeoutMs, 'Cohorly.drain').then((drained) => ({
+      drained,
       undelivered: 0,
     }));
   }
@@ -229,10 +227,7 @@ export class Cohorly<Events extends EventCatalog<Events> = AnyEvents> {
    */
   async close(options: CloseOptions = {}): Promise<CloseReport> {
     if (this.consumer.close) return this.consumer.close(options);
-    const timeoutMs = checkMs(options.timeoutMs, 10_000, 'Cohorly.close: timeoutMs');
-    // A consumer without close() is flushed once, and not waited for past the deadline.
-    const flushed = this.consumer.flush().catch(() => false);
-    const drained = (await raceDeadline(flushed, timeoutMs)) === true;
+    const drained = await this.flushWithin(options.timeoutMs, 'Cohorly.close');
     return {
       drained,
       sent: 0,
@@ -240,6 +235,17 @@ export class Cohorly<Events extends EventCatalog<Events> = AnyEvents> {
       queued: { events: 0, people: 0, alias: 0 },
       dropped: { overflow: 0, rejected: 0, oversized: 0 },
     };
+  }
+
+  /**
+   * What `drain()` and `close()` do with a consumer that has neither: one flush, not waited
+   * for past `timeoutMs` (default 10 s); `true` when it said nothing remains. A bad
+   * `timeoutMs` throws at the call.
+   */
+  private flushWithin(timeoutMs: number | undefined, caller: string): Promise<boolean> {
+    const ms = checkMs(timeoutMs, 10_000, `${caller}: timeoutMs`);
+    const flushed = this.consumer.flush().catch(() => false);
+    return raceDeadline(flushed, ms).then((drained) => drained === true);
   }
 
   private sendEvent(
