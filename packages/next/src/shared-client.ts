@@ -38,15 +38,23 @@ function fetchId(fetch: FetchLike | undefined): number {
 
 /** The shared client for these options if one exists, without creating one. */
 export function existingClient(options: ClientOptions): SharedClient | undefined {
-  return processState().clients.get(clientKey(options));
+  return processState().clients.get(projectOf(options).key);
 }
 
-/** What servers that share a client have in common: the user's client, or the project. */
-function clientKey(options: ClientOptions): unknown {
-  if (options.client) return options.client;
+/**
+ * The token and host these options resolve to, and the key of the client they share: the
+ * user's client, or the project (token, host, batching, `fetch`).
+ */
+function projectOf(options: ClientOptions): {
+  token: string | undefined;
+  apiHost: string | undefined;
+  key: unknown;
+} {
   const token = options.token ?? readEnv('COHORLY_TOKEN');
   const apiHost = options.apiHost ?? readEnv('COHORLY_API_HOST');
-  return JSON.stringify([token, apiHost, options.batching, fetchId(options.fetch)]);
+  const key =
+    options.client ?? JSON.stringify([token, apiHost, options.batching, fetchId(options.fetch)]);
+  return { token, apiHost, key };
 }
 
 /**
@@ -56,9 +64,7 @@ function clientKey(options: ClientOptions): unknown {
  */
 export function acquireClient(options: ClientOptions, onError: ErrorHandler): SharedClient {
   const { clients } = processState();
-  const token = options.token ?? readEnv('COHORLY_TOKEN');
-  const apiHost = options.apiHost ?? readEnv('COHORLY_API_HOST');
-  const key = clientKey(options);
+  const { token, apiHost, key } = projectOf(options);
   const existing = clients.get(key);
   if (existing) {
     existing.onError = onError;
