@@ -82,11 +82,8 @@ export class FlushCoalescer {
   }
 
   private armUntil(due: number): void {
-    const delay = Math.max(0, due - Date.now());
-    const detach = this.options.detach;
-    this.timer = detach
-      ? detach(() => setTimeout(this.onTimer, delay))
-      : setTimeout(this.onTimer, delay);
+    const arm = () => setTimeout(this.onTimer, Math.max(0, due - Date.now()));
+    this.timer = this.options.detach ? this.options.detach(arm) : arm();
     (this.timer as { unref?: () => void }).unref?.();
   }
 
