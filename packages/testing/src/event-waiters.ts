@@ -2,6 +2,7 @@ import { describeEvents, type EventQuery } from './event-query.js';
 import { describeValue } from './describe-value.js';
 import type { EventStore, StoredEvent } from './event-store.js';
 import { isPlainObject } from './plain-object.js';
+import { isTimerMs, MAX_TIMER_MS } from './timer-ms.js';
 
 /** Options of `waitForEvents`. */
 export interface WaitForEventsOptions {
@@ -21,9 +22,6 @@ export interface WaitForEventsOptions {
 
 /** The default `timeoutMs` of `waitForEvents`. */
 export const DEFAULT_WAIT_TIMEOUT_MS = 5000;
-
-/** The longest a Node.js timer waits; a longer `setTimeout` fires after 1 ms instead. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Pending `waitForEvents` calls: resolved as events arrive, never by polling. */
 export class EventWaiters {
@@ -68,7 +66,7 @@ export class EventWaiters {
         new TypeError(`waitForEvents: count must be an integer >= 0, got ${describeValue(count)}`),
       );
     }
-    if (!(typeof timeoutMs === 'number' && timeoutMs >= 0 && timeoutMs <= MAX_TIMER_MS)) {
+    if (!isTimerMs(timeoutMs)) {
       return Promise.reject(
         new TypeError(
           `waitForEvents: timeoutMs must be a number of milliseconds from 0 to ${MAX_TIMER_MS}, ` +

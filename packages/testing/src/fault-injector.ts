@@ -1,6 +1,7 @@
 import { validateHeaderName, validateHeaderValue } from 'node:http';
 import { describeValue } from './describe-value.js';
 import { isPlainObject } from './plain-object.js';
+import { isTimerMs, MAX_TIMER_MS } from './timer-ms.js';
 
 /** An endpoint path faults apply to, or `'*'` for all three. */
 export type FaultTarget = '/track' | '/engage' | '/alias' | '*';
@@ -137,12 +138,6 @@ const RATE_LIMIT_OPTIONS = Object.keys({
   requests: true,
   windowMs: true,
 } satisfies Record<keyof RateLimitOptions, true>);
-
-/**
- * The longest delay a Node.js timer waits: it fires after 1 ms instead of a longer one, so a
- * "hang for ever" delay would answer at once.
- */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Keeps the fault scripts, failure windows and rate limit of one server. */
 export class FaultInjector implements Faults {
@@ -342,7 +337,7 @@ function checkMs(value: unknown, name: string): void {
 
 /** Milliseconds a `setTimeout` waits: at most {@link MAX_TIMER_MS}. */
 function checkTimerMs(value: unknown, name: string): void {
-  if (!(typeof value === 'number' && value >= 0 && value <= MAX_TIMER_MS)) {
+  if (!isTimerMs(value)) {
     throw new TypeError(
       `faults: ${name} must be a number of milliseconds from 0 to ${MAX_TIMER_MS}, got ${describeValue(value)}`,
     );
