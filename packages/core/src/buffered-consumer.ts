@@ -40,8 +40,8 @@ export interface BufferedConsumerOptions extends TransportOptions {
    */
   maxQueueSize?: number;
   /**
-   * Background flush period in milliseconds; 0 disables the timer. The timer never keeps
-   * the process alive.
+   * Background flush period in milliseconds, up to 2147483647; 0 disables the timer. The
+   * timer never keeps the process alive.
    * @default 10000
    */
   flushIntervalMs?: number;
@@ -136,6 +136,8 @@ export class BufferedConsumer implements CohorlyConsumer {
       options.requestTimeoutMs,
       DEFAULT_REQUEST_TIMEOUT_MS,
       'BufferedConsumer: requestTimeoutMs',
+      // 0 would abort every request at once, and retry it for ever.
+      1,
     );
     this.maxSize = Math.min(
       Math.max(Math.floor(checkCount(options.maxSize, 50, 'maxSize')), 1),

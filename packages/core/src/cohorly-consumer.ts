@@ -4,7 +4,8 @@ import type { Endpoint } from './endpoints.js';
 export interface CloseOptions {
   /**
    * How long to keep trying to deliver what is queued, in milliseconds. At the deadline,
-   * requests still in flight are aborted and `close()` resolves with what remains.
+   * requests still in flight are aborted and `close()` resolves with what remains. From 0 to
+   * 2147483647 (the longest a timer waits).
    * @default 10000
    */
   timeoutMs?: number;
@@ -41,7 +42,8 @@ export interface CloseReport {
 export interface DrainOptions {
   /**
    * How long to keep trying, in milliseconds. At the deadline `drain()` resolves; a request
-   * still in flight is not aborted and finishes in the background.
+   * still in flight is not aborted and finishes in the background. From 0 to 2147483647 (the
+   * longest a timer waits).
    * @default 10000
    */
   timeoutMs?: number;

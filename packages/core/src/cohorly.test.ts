@@ -147,7 +147,7 @@ describe('Cohorly with the synchronous Consumer', () => {
       await vi.advanceTimersByTimeAsync(3000);
       await expect(closing).resolves.toMatchObject({ drained: false });
       await expect(client.close({ timeoutMs: -5 })).rejects.toThrow(
-        /Cohorly\.close: timeoutMs must be a finite number of milliseconds >= 0, got -5/,
+        /Cohorly\.close: timeoutMs must be a number of milliseconds from 0 to 2147483647, got -5/,
       );
     } finally {
       vi.useRealTimers();
@@ -182,7 +182,7 @@ describe('Cohorly with the synchronous Consumer', () => {
       await vi.advanceTimersByTimeAsync(3000);
       await expect(draining).resolves.toEqual({ drained: false, undelivered: 0 });
       expect(() => client.drain({ timeoutMs: -1 })).toThrow(
-        /Cohorly\.drain: timeoutMs must be a finite number of milliseconds >= 0, got -1/,
+        /Cohorly\.drain: timeoutMs must be a number of milliseconds from 0 to 2147483647, got -1/,
       );
     } finally {
       vi.useRealTimers();
@@ -354,5 +354,36 @@ describe('bad input', () => {
       /BufferedConsumer: apiHost must be an absolute http:\/\/ or https:\/\/ URL/,
     );
     expect(() => new Consumer({ retryLimit: -1 })).toThrow(/retryLimit must be an integer >= 0/);
+  });
+
+  it('rejects, naming the option, a millisecond option past what a timer can wait', async () => {
+    // A timer asked for 2^31 ms or more fires after 1 ms: such a requestTimeoutMs aborted every
+    // request, and such a close() deadline gave up at once.
+    const range = 'must be a number of milliseconds from';
+    expect(() => new BufferedConsumer({ requestTimeoutMs: 2 ** 31 })).toThrow(
+      `BufferedConsumer: requestTimeoutMs ${range} 1 to 2147483647, got 2147483648`,
+    );
+    expect(() => new Consumer({ requestTimeoutMs: 0 })).toThrow(
+      `Consumer: requestTimeoutMs ${range} 1 to 2147483647, got 0`,
+    );
+    expect(() => new BufferedConsumer({ flushIntervalMs: 2 ** 32 })).toThrow(
+      `BufferedConsumer: flushIntervalMs ${range} 0 to 2147483647, got 4294967296`,
+    );
+    const client = new Cohorly('T', { apiHost: server.url });
+    await expect(client.close({ timeoutMs: Number.MAX_SAFE_INTEGER })).rejects.toThrow(
+      `Consumer.close: timeoutMs ${range} 0 to 2147483647, got 9007199254740991`,
+    );
+    await client.close();
+  });
+
+  it('delivers with the longest request timeout and close() deadline a timer can wait', async () => {
+    const consumer = new BufferedConsumer({ apiHost: server.url, requestTimeoutMs: 2 ** 31 - 1 });
+    const client = new Cohorly('T', { consumer });
+    client.track('user-1', 'Signed Up');
+    await expect(client.close({ timeoutMs: 2 ** 31 - 1 })).resolves.toMatchObject({
+      drained: true,
+      sent: 1,
+    });
+    expect(server.json('/track').flat()).toMatchObject([{ event: 'Signed Up' }]);
   });
 });

@@ -51,6 +51,8 @@ export class Consumer implements CohorlyConsumer {
       options.requestTimeoutMs,
       DEFAULT_REQUEST_TIMEOUT_MS,
       'Consumer: requestTimeoutMs',
+      // 0 would abort every request at once, and retry it for ever.
+      1,
     );
     const retryLimit = options.retryLimit ?? 4;
     if (!Number.isInteger(retryLimit) || retryLimit < 0) {

@@ -30,4 +30,5 @@ export type {
   Properties,
   PropertyValue,
 } from './properties.js';
+export { isTimerMs, MAX_TIMER_MS } from './timer-ms.js';
 export { LIB_VERSION } from './version.js';

@@ -1,3 +1,5 @@
+import { isTimerMs, MAX_TIMER_MS } from './timer-ms.js';
+
 /**
  * What Cohorly reads of an HTTP answer: its status, its `Retry-After` header and its text. A
  * web `Response` has all of it; a transport of your own may resolve with less than a
@@ -27,7 +29,7 @@ export interface TransportOptions {
   apiHost?: string;
   /**
    * How long one request may take, answer body included, before it is aborted and counted
-   * as a network failure, in milliseconds.
+   * as a network failure, in milliseconds: from 1 to 2147483647 ({@link MAX_TIMER_MS}).
    * @default 10000
    */
   requestTimeoutMs?: number;
@@ -80,12 +82,21 @@ export function normalizeApiHost(apiHost: string | undefined, caller: string): s
   return host.replace(/\/+$/, '');
 }
 
-/** Validates a timeout option: a finite number of milliseconds, zero or more. */
-export function checkMs(value: number | undefined, fallback: number, name: string): number {
+/**
+ * Validates a timeout option: a number of milliseconds from `min` (default 0) to
+ * {@link MAX_TIMER_MS}. Past that, a timer fires after 1 ms: a request timeout would abort
+ * every request, a close deadline would give up at once.
+ */
+export function checkMs(
+  value: number | undefined,
+  fallback: number,
+  name: string,
+  min = 0,
+): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+  if (!isTimerMs(value, min)) {
     throw new TypeError(
-      `${name} must be a finite number of milliseconds >= 0, got ${String(value)}`,
+      `${name} must be a number of milliseconds from ${min} to ${MAX_TIMER_MS}, got ${String(value)}`,
     );
   }
   return value;

@@ -1,4 +1,4 @@
-import type { Properties } from '@cohorly/core';
+import { isTimerMs, MAX_TIMER_MS, type Properties } from '@cohorly/core';
 import { checkIntegrationOptions, type IntegrationOptions } from '@cohorly/server-kit';
 import { withNodeFetch } from '@cohorly/server-kit/node';
 import type { ExecutionContext } from '@nestjs/common';
@@ -67,14 +67,11 @@ export function toIntegrationOptions(
   // Checked here, at startup, before the callbacks are wrapped into functions.
   checkIntegrationOptions(options as IntegrationOptions<never>, 'CohorlyModule');
   const timeout = options.shutdownTimeoutMs;
-  if (
-    timeout !== undefined &&
-    !(typeof timeout === 'number' && timeout >= 0 && timeout < 2 ** 31)
-  ) {
+  if (timeout !== undefined && !isTimerMs(timeout)) {
     // A string from a config service would otherwise fail the final flush at shutdown,
     // losing every queued event.
     throw new TypeError(
-      `CohorlyModule: shutdownTimeoutMs must be a number of milliseconds from 0 to 2147483647, got ${typeof timeout === 'string' ? JSON.stringify(timeout) : String(timeout)}`,
+      `CohorlyModule: shutdownTimeoutMs must be a number of milliseconds from 0 to ${MAX_TIMER_MS}, got ${typeof timeout === 'string' ? JSON.stringify(timeout) : String(timeout)}`,
     );
   }
   const { identify, ignore, superProperties, shutdownTimeoutMs: _, ...shared } = options;

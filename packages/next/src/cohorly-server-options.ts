@@ -1,3 +1,4 @@
+import { isTimerMs, MAX_TIMER_MS } from '@cohorly/core';
 import type { ClientOptions, ErrorHandler } from '@cohorly/server-kit';
 import type { WaitUntil } from './platform-wait-until.js';
 
@@ -55,9 +56,6 @@ export interface CohorlyServerOptions extends ClientOptions {
   onError?: ErrorHandler;
 }
 
-/** The longest delay `setTimeout` honours. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
 /** Throws a TypeError naming the first option of the wrong type. */
 export function checkOptions(options: CohorlyServerOptions): void {
   if (typeof options !== 'object' || options === null) {
@@ -77,10 +75,7 @@ export function checkOptions(options: CohorlyServerOptions): void {
   }
   const timeout = options.flushTimeoutMs;
   // A timer cannot wait longer than 2^31 - 1 ms: Node fires a longer one at once.
-  if (
-    timeout !== undefined &&
-    (typeof timeout !== 'number' || !(timeout >= 0 && timeout <= MAX_TIMER_MS))
-  ) {
+  if (timeout !== undefined && !isTimerMs(timeout)) {
     throw new TypeError(
       `createCohorlyServer(): flushTimeoutMs must be a number of milliseconds from 0 to ${MAX_TIMER_MS}, got ${String(timeout)}`,
     );

@@ -257,7 +257,22 @@ describe('CohorlyIntegration', () => {
     expect(report).toMatchObject({ drained: true, sent: 1 });
     expect(server.events()).toHaveLength(1);
     expect(errors.map(String)).toEqual([
-      'TypeError: close: timeoutMs must be a finite number of milliseconds >= 0, got "5000"; closing within the default 10000 ms instead',
+      'TypeError: close: timeoutMs must be a number of milliseconds from 0 to 2147483647, got "5000"; closing within the default 10000 ms instead',
+    ]);
+  });
+
+  it('close() with a timeoutMs past what a timer can wait says so and still delivers', async () => {
+    // A timer asked for 2^31 ms fires after 1 ms: the close would have given up at once.
+    const { integration } = integrate({ flush: 'none' });
+    void integration.begin(request('user-1')).tracker.track('E');
+
+    vi.useRealTimers();
+    const report = await integration.close({ timeoutMs: 2 ** 31 });
+
+    expect(report).toMatchObject({ drained: true, sent: 1 });
+    expect(server.events()).toHaveLength(1);
+    expect(errors.map(String)).toEqual([
+      'TypeError: close: timeoutMs must be a number of milliseconds from 0 to 2147483647, got 2147483648; closing within the default 10000 ms instead',
     ]);
   });
 });

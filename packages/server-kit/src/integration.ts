@@ -1,4 +1,12 @@
-import type { AnyEvents, CloseOptions, CloseReport, Cohorly, EventCatalog } from '@cohorly/core';
+import {
+  type AnyEvents,
+  type CloseOptions,
+  type CloseReport,
+  type Cohorly,
+  type EventCatalog,
+  isTimerMs,
+  MAX_TIMER_MS,
+} from '@cohorly/core';
 import { checkIntegrationOptions } from './check-integration-options.js';
 import { describeValue } from './describe-value.js';
 import { FlushCoalescer } from './flush-coalescer.js';
@@ -174,14 +182,11 @@ export class CohorlyIntegration<Req> {
    */
   close(options?: CloseOptions): Promise<CloseReport> {
     const timeoutMs = options?.timeoutMs;
-    if (
-      timeoutMs !== undefined &&
-      !(typeof timeoutMs === 'number' && Number.isFinite(timeoutMs) && timeoutMs >= 0)
-    ) {
+    if (timeoutMs !== undefined && !isTimerMs(timeoutMs)) {
       // At shutdown a rejection would lose every queued event: say so, and deliver anyway.
       this.onError(
         new TypeError(
-          `close: timeoutMs must be a finite number of milliseconds >= 0, got ${describeValue(timeoutMs)}; closing within the default 10000 ms instead`,
+          `close: timeoutMs must be a number of milliseconds from 0 to ${MAX_TIMER_MS}, got ${describeValue(timeoutMs)}; closing within the default 10000 ms instead`,
         ),
       );
       return this.closeClient({ ...options, timeoutMs: undefined });

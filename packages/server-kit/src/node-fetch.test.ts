@@ -393,11 +393,11 @@ describe('createNodeFetch: keep-alive', () => {
     expect(server.connections()).toBe(1);
   });
 
-  it('rejects an idleTimeoutMs that is not a positive number, naming it', () => {
-    for (const idleTimeoutMs of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+  it('rejects an idleTimeoutMs that no timer can wait, naming it', () => {
+    for (const idleTimeoutMs of [0, -1, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 31]) {
       expect(() => createNodeFetch({ idleTimeoutMs })).toThrow(
         new TypeError(
-          `createNodeFetch: idleTimeoutMs must be a positive number of milliseconds, got ${idleTimeoutMs}`,
+          `createNodeFetch: idleTimeoutMs must be a number of milliseconds from 1 to 2147483647, got ${idleTimeoutMs}`,
         ),
       );
     }

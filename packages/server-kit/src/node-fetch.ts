@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import { isTimerMs, MAX_TIMER_MS } from '@cohorly/core';
 import { NodeFetchResponse } from './node-fetch-response.js';
 import type { ClientOptions } from './resolve-client.js';
 
@@ -20,7 +21,8 @@ export interface NodeFetchOptions {
   /**
    * How long the default agents keep an idle connection open for the next batch, when the
    * server's `Keep-Alive: timeout` does not say sooner. Lower it behind a proxy or NAT that
-   * drops idle connections sooner without a word. Ignored for an agent you pass.
+   * drops idle connections sooner without a word. From 1 to 2147483647. Ignored for an agent
+   * you pass.
    * @default 4000 (undici's default)
    */
   idleTimeoutMs?: number;
@@ -62,9 +64,10 @@ export function createNodeFetch(options: NodeFetchOptions = {}): NodeFetch {
   // says sooner: a proxy that drops idle connections silently (no hint) would otherwise make
   // the next batch fail on a dead socket, and wait out a backoff.
   const timeout = options.idleTimeoutMs ?? DEFAULT_IDLE_MS;
-  if (!(Number.isFinite(timeout) && timeout > 0)) {
+  // 0 would close every socket as soon as it is idle; past MAX_TIMER_MS, after 1 ms.
+  if (!(isTimerMs(timeout) && timeout > 0)) {
     throw new TypeError(
-      `createNodeFetch: idleTimeoutMs must be a positive number of milliseconds, got ${String(timeout)}`,
+      `createNodeFetch: idleTimeoutMs must be a number of milliseconds from 1 to ${MAX_TIMER_MS}, got ${String(timeout)}`,
     );
   }
   const httpAgent = options.httpAgent ?? new http.Agent({ keepAlive: true, timeout });

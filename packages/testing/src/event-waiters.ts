@@ -2,7 +2,7 @@ import { describeEvents, type EventQuery } from './event-query.js';
 import { describeValue } from './describe-value.js';
 import type { EventStore, StoredEvent } from './event-store.js';
 import { isPlainObject } from './plain-object.js';
-import { isTimerMs, MAX_TIMER_MS } from './timer-ms.js';
+import { isTimerMs, MAX_TIMER_MS } from '@cohorly/core';
 
 /** Options of `waitForEvents`. */
 export interface WaitForEventsOptions {

@@ -1,7 +1,7 @@
 import { validateHeaderName, validateHeaderValue } from 'node:http';
 import { describeValue } from './describe-value.js';
 import { isPlainObject } from './plain-object.js';
-import { isTimerMs, MAX_TIMER_MS } from './timer-ms.js';
+import { isTimerMs, MAX_TIMER_MS } from '@cohorly/core';
 
 /** An endpoint path faults apply to, or `'*'` for all three. */
 export type FaultTarget = '/track' | '/engage' | '/alias' | '*';
