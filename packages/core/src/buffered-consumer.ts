@@ -35,7 +35,9 @@ export interface BufferedConsumerOptions extends TransportOptions {
   maxSize?: number;
   /**
    * Messages each buffer (events, people, alias) may hold; beyond it the **oldest** are
-   * dropped, counted and reported. Raise it for bulk imports from a tight loop.
+   * dropped, counted and reported. Raise it for bulk imports from a tight loop. An integer
+   * from 1; a queue smaller than `maxSize` sends batches of `maxQueueSize` (a buffer that
+   * can never reach `maxSize` would only be sent by the timer, dropping what overflows).
    * @default 1000
    */
   maxQueueSize?: number;
@@ -139,13 +141,17 @@ export class BufferedConsumer implements CohorlyConsumer {
       // 0 would abort every request at once, and retry it for ever.
       1,
     );
+    this.maxQueueSize = options.maxQueueSize ?? 1000;
+    // 0 would not mean "no cap": it would keep one message and drop every other.
+    if (!(Number.isInteger(this.maxQueueSize) && this.maxQueueSize >= 1)) {
+      throw new TypeError(
+        `BufferedConsumer: maxQueueSize must be an integer >= 1, got ${describe(options.maxQueueSize)}`,
+      );
+    }
     this.maxSize = Math.min(
       Math.max(Math.floor(checkCount(options.maxSize, 50, 'maxSize')), 1),
       MAX_BATCH_SIZE,
-    );
-    this.maxQueueSize = Math.max(
-      Math.floor(checkCount(options.maxQueueSize, 1000, 'maxQueueSize')),
-      1,
+      this.maxQueueSize,
     );
     this.flushIntervalMs = checkMs(
       options.flushIntervalMs,
@@ -575,7 +581,12 @@ function total(counts: EndpointCounts): number {
 function checkCount(value: number | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || Number.isNaN(value)) {
-    throw new TypeError(`BufferedConsumer: ${name} must be a number, got ${String(value)}`);
+    throw new TypeError(`BufferedConsumer: ${name} must be a number, got ${describe(value)}`);
   }
   return value;
+}
+
+/** An option's value as an error shows it: a string quoted, so `"50"` is not read as 50. */
+function describe(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : String(value);
 }

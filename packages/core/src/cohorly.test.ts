@@ -321,7 +321,59 @@ describe('bad input', () => {
       (c) => c.peopleSet('u1', { a: 1 }, { $delete: true }),
       /Cohorly\.peopleSet: .*found \$set, \$delete/,
     ],
+    // A token of the caller's: a 401 for the whole batch (which holds the queue), or the
+    // message stored in another project.
+    [
+      'a "token" property',
+      (c) => c.track('u1', 'Password Reset', { token: 'reset-abc123' }),
+      /^Cohorly\.track: properties\.token must be this client's project token: a "token" property or meta key replaces it, and the server would refuse the whole batch \(401\)/,
+    ],
+    [
+      'a "token" meta key of a profile operation',
+      (c) => c.peopleSet('u1', { a: 1 }, { token: 'other-project' }),
+      /^Cohorly\.peopleSet: token must be this client's project token/,
+    ],
+    [
+      'peopleUpdate with another token',
+      (c) => c.peopleUpdate({ distinct_id: 'u1', token: 'other-project', $set: { a: 1 } }),
+      /^Cohorly\.peopleUpdate: token must be this client's project token/,
+    ],
+    // What JSON writes is what the server sees: a toJSON() that writes something else.
+    [
+      'a toJSON function among the properties',
+      (c) => c.track('u1', 'E', { toJSON: () => 'x' } as never),
+      /Cohorly\.track: properties\.toJSON must not be a function/,
+    ],
+    [
+      'a toJSON function in meta',
+      (c) => c.peopleSet('u1', { a: 1 }, { toJSON: () => 'x' } as never),
+      /Cohorly\.peopleSet: meta\.toJSON must not be a function/,
+    ],
+    [
+      'a $set whose toJSON() writes a string',
+      (c) => c.peopleSet('u1', new Money(1250) as never),
+      /Cohorly\.peopleSet: \$set must be a plain object, got "12\.50 EUR"/,
+    ],
   ];
+
+  it('never shows the token a caller put over the project token', () => {
+    const client = new Cohorly('T', { apiHost: server.url });
+    expect(() => client.track('u1', 'Password Reset', { token: 'reset-abc123' })).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining('reset-abc123') }),
+    );
+  });
+
+  it("sends a token property equal to the client's, and a $set of a model's toJSON() object", async () => {
+    const consumer = new BufferedConsumer({ apiHost: server.url, flushIntervalMs: 0 });
+    const client = new Cohorly('T', { consumer });
+    await client.track('u1', 'E', { token: 'T' });
+    await client.peopleSet('u1', new Account('pro') as never);
+    await expect(consumer.flush()).resolves.toBe(true);
+    expect(server.json('/track').flat()).toMatchObject([{ properties: { token: 'T' } }]);
+    expect(server.json('/engage').flat()).toEqual([
+      { token: 'T', distinct_id: 'u1', $set: { plan: 'pro' } },
+    ]);
+  });
 
   it.each(cases)(
     'throws a TypeError naming %s, sends nothing, and loses nothing else',
@@ -376,6 +428,40 @@ describe('bad input', () => {
     await client.close();
   });
 
+  it('rejects a queue cap that is not a whole number of messages, naming it', () => {
+    for (const [maxQueueSize, shown] of [
+      [0, '0'],
+      [-1, '-1'],
+      [0.5, '0.5'],
+      ['5000', '"5000"'],
+    ] as const) {
+      expect(() => new BufferedConsumer({ maxQueueSize: maxQueueSize as number })).toThrow(
+        `BufferedConsumer: maxQueueSize must be an integer >= 1, got ${shown}`,
+      );
+    }
+    expect(() => new BufferedConsumer({ requestTimeoutMs: '5000' as never })).toThrow(
+      'BufferedConsumer: requestTimeoutMs must be a number of milliseconds from 1 to 2147483647, got "5000"',
+    );
+  });
+
+  it('sends batches of maxQueueSize when the queue cap is below maxSize, dropping nothing', async () => {
+    // A buffer capped below maxSize never filled a batch: only a flush sent it, and every
+    // message past the cap was dropped meanwhile.
+    const consumer = new BufferedConsumer({ apiHost: server.url, maxQueueSize: 10 });
+    const client = new Cohorly('T', { consumer });
+    for (let i = 0; i < 100; i += 1) await client.track('u1', 'Row Imported', { i });
+    await expect(client.close()).resolves.toMatchObject({
+      drained: true,
+      sent: 100,
+      dropped: { overflow: 0 },
+    });
+    const batches = server.json('/track');
+    expect(batches.flat().map((event: any) => event.properties.i)).toEqual(
+      Array.from({ length: 100 }, (_, i) => i),
+    );
+    expect((batches as unknown[][]).every((batch) => batch.length <= 10)).toBe(true);
+  });
+
   it('delivers with the longest request timeout and close() deadline a timer can wait', async () => {
     const consumer = new BufferedConsumer({ apiHost: server.url, requestTimeoutMs: 2 ** 31 - 1 });
     const client = new Cohorly('T', { consumer });
@@ -387,3 +473,19 @@ describe('bad input', () => {
     expect(server.json('/track').flat()).toMatchObject([{ event: 'Signed Up' }]);
   });
 });
+
+/** A value object whose JSON is a string, as money and decimal types often write. */
+class Money {
+  constructor(private readonly cents: number) {}
+  toJSON(): string {
+    return `${(this.cents / 100).toFixed(2)} EUR`;
+  }
+}
+
+/** A model whose JSON is an object of its fields, as ORM records write. */
+class Account {
+  constructor(private readonly plan: string) {}
+  toJSON(): Record<string, string> {
+    return { plan: this.plan };
+  }
+}

@@ -287,7 +287,7 @@ export class Cohorly<Events extends EventCatalog<Events> = AnyEvents> {
       ...checkedMeta,
     };
     // The caller's properties and meta may have replaced what the server requires.
-    checkEventMessage(message, caller);
+    checkEventMessage(message, caller, this.token);
     if (this.serializer !== jsonSerializer || !(hasIndexKey(given) || hasIndexKey(checkedMeta))) {
       return this.send('events', caller, message);
     }
@@ -326,7 +326,7 @@ export class Cohorly<Events extends EventCatalog<Events> = AnyEvents> {
     let message: Record<string, unknown> = {};
     for (const layer of layers) message = { ...message, ...layer };
     // A raw operation or `meta` may carry a second operation, or replace a required key.
-    if (endpoint === 'people') checkPeopleMessage(message, caller);
+    if (endpoint === 'people') checkPeopleMessage(message, caller, this.token);
     if (this.serializer !== jsonSerializer || !layers.some((layer) => hasIndexKey(layer))) {
       return this.send(endpoint, caller, message);
     }

@@ -5,31 +5,49 @@
  * every other message of its batch with it (contract 4.8: one bad message never poisons a
  * batch). The client builds valid messages itself; these rules catch what a caller can put
  * over them: `properties.time` as a `Date`, a `meta` that replaces `properties`, a raw profile
- * operation with two operations.
+ * operation with two operations, a `toJSON()` that writes something else. And a `token` of the
+ * caller's: the server refuses a batch with an unknown token as a whole (401, and the consumer
+ * then holds the queue), or stores the event in another project.
  */
 
 /** The profile operations `/engage` accepts; a message carries exactly one of them. */
 const PEOPLE_OPERATIONS = ['$set', '$set_once', '$add', '$unset', '$delete'] as const;
 
-/** Throws a `TypeError` naming the first part of an event the server would reject. */
-export function checkEventMessage(message: Record<string, unknown>, caller: string): void {
-  const problem = eventProblem(message);
+/**
+ * Throws a `TypeError` naming the first part of an event the server would reject, or that
+ * would not reach the project of `token`.
+ */
+export function checkEventMessage(
+  message: Record<string, unknown>,
+  caller: string,
+  token: string,
+): void {
+  const problem = eventProblem(message, token);
   if (problem !== undefined) throw new TypeError(`${caller}: ${problem}`);
 }
 
-/** Throws a `TypeError` naming the first part of a profile operation the server would reject. */
-export function checkPeopleMessage(message: Record<string, unknown>, caller: string): void {
-  const problem = peopleProblem(message);
+/**
+ * Throws a `TypeError` naming the first part of a profile operation the server would reject,
+ * or that would not reach the project of `token`.
+ */
+export function checkPeopleMessage(
+  message: Record<string, unknown>,
+  caller: string,
+  token: string,
+): void {
+  const problem = peopleProblem(message, token);
   if (problem !== undefined) throw new TypeError(`${caller}: ${problem}`);
 }
 
-function eventProblem(message: Record<string, unknown>): string | undefined {
+function eventProblem(message: Record<string, unknown>, token: string): string | undefined {
+  if (hasToJson(message)) return TO_JSON_IN_META;
   const { event, properties } = message;
   if (!isNonEmptyString(event)) return `event must be a non-empty string, got ${show(event)}`;
   if (!isObject(properties)) return `properties must be a plain object, got ${show(properties)}`;
-  if (!isNonEmptyString(properties.token)) {
-    return `properties.token must be a non-empty string, got ${show(properties.token)}`;
+  if (hasToJson(properties)) {
+    return 'properties.toJSON must not be a function: JSON would send what it returns instead of the properties';
   }
+  if (properties.token !== token) return tokenProblem('properties.token');
   if (!isNonEmptyString(properties.distinct_id)) {
     return `properties.distinct_id must be a non-empty string, got ${show(properties.distinct_id)}`;
   }
@@ -44,10 +62,9 @@ function eventProblem(message: Record<string, unknown>): string | undefined {
   return undefined;
 }
 
-function peopleProblem(message: Record<string, unknown>): string | undefined {
-  if (!isNonEmptyString(message.token)) {
-    return `token must be a non-empty string, got ${show(message.token)}`;
-  }
+function peopleProblem(message: Record<string, unknown>, token: string): string | undefined {
+  if (hasToJson(message)) return TO_JSON_IN_META;
+  if (message.token !== token) return tokenProblem('token');
   if (!isNonEmptyString(message.distinct_id)) {
     return `distinct_id must be a non-empty string, got ${show(message.distinct_id)}`;
   }
@@ -57,7 +74,8 @@ function peopleProblem(message: Record<string, unknown>): string | undefined {
     return `a profile operation must have exactly one of ${PEOPLE_OPERATIONS.join(', ')}; found ${found}`;
   }
   const operation = operations[0] as (typeof PEOPLE_OPERATIONS)[number];
-  const value = message[operation];
+  // What JSON writes: a model's `toJSON()` (a record from an ORM, say) may well be an object.
+  const value = written(message[operation], operation);
   switch (operation) {
     case '$set':
     case '$set_once':
@@ -80,6 +98,27 @@ function peopleProblem(message: Record<string, unknown>): string | undefined {
     case '$delete':
       return value === true ? undefined : `$delete must be true, got ${show(value)}`;
   }
+}
+
+const TO_JSON_IN_META =
+  'meta.toJSON must not be a function: JSON would send what it returns instead of the message';
+
+/**
+ * Says why a `token` other than the client's is refused, without showing it: a caller's
+ * `token` property is more often a secret of their own (a reset token) than a project token.
+ */
+function tokenProblem(name: string): string {
+  return `${name} must be this client's project token: a "token" property or meta key replaces it, and the server would refuse the whole batch (401) or store the message in another project. Rename the property, or track with a client of the other project's token`;
+}
+
+function hasToJson(value: Record<string, unknown>): boolean {
+  return typeof value.toJSON === 'function';
+}
+
+/** A value as `JSON.stringify` sees it under `key`: the result of its `toJSON()`, if any. */
+function written(value: unknown, key: string): unknown {
+  const toJson = (value as { toJSON?: unknown } | null | undefined)?.toJSON;
+  return typeof toJson === 'function' ? toJson.call(value, key) : value;
 }
 
 function isNonEmptyString(value: unknown): value is string {

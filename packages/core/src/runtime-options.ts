@@ -96,7 +96,7 @@ export function checkMs(
   if (value === undefined) return fallback;
   if (!isTimerMs(value, min)) {
     throw new TypeError(
-      `${name} must be a number of milliseconds from ${min} to ${MAX_TIMER_MS}, got ${String(value)}`,
+      `${name} must be a number of milliseconds from ${min} to ${MAX_TIMER_MS}, got ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`,
     );
   }
   return value;
