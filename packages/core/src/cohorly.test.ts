@@ -408,6 +408,35 @@ describe('bad input', () => {
     expect(() => new Consumer({ retryLimit: -1 })).toThrow(/retryLimit must be an integer >= 0/);
   });
 
+  it('rejects a token with surrounding white space, never showing it', () => {
+    for (const token of ['proj-token\n', ' proj-token']) {
+      expect(() => new Cohorly(token)).toThrow(
+        'Cohorly: token must not start or end with white space (a newline from a secret file?); trim it',
+      );
+    }
+  });
+
+  it('rejects an apiHost that /track cannot be appended to, at construction', () => {
+    for (const apiHost of ['http://127.0.0.1:4000?region=eu', 'http://127.0.0.1:4000/#x']) {
+      expect(() => new BufferedConsumer({ apiHost })).toThrow(
+        `BufferedConsumer: apiHost must be a base URL without a query or fragment (Cohorly appends /track to it), got ${JSON.stringify(apiHost)}`,
+      );
+    }
+    expect(() => new Cohorly('T', { apiHost: 'http://ingest:s3cret@127.0.0.1:4000' })).toThrow(
+      'Cohorly: apiHost must not contain a user name or password (fetch refuses such URLs); got one for 127.0.0.1:4000',
+    );
+  });
+
+  it('sends to an apiHost given with surrounding white space and a trailing slash', async () => {
+    // As read from an env file: before, every send failed (a network error, retried for ever,
+    // or a POST to /%20/track whose 404 dropped the batch).
+    for (const apiHost of [` ${server.url}\n`, `${server.url}/ `]) {
+      const client = new Cohorly('T', { apiHost });
+      await client.track('u1', 'Signed Up');
+    }
+    expect(server.requests.map((request) => request.path)).toEqual(['/track', '/track']);
+  });
+
   it('rejects, naming the option, a millisecond option past what a timer can wait', async () => {
     // A timer asked for 2^31 ms or more fires after 1 ms: such a requestTimeoutMs aborted every
     // request, and such a close() deadline gave up at once.

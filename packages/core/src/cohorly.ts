@@ -76,6 +76,13 @@ export class Cohorly<Events extends EventCatalog<Events> = AnyEvents> {
     if (typeof token !== 'string' || token === '') {
       throw new TypeError('Cohorly: token must be a non-empty string (your project token)');
     }
+    if (token.trim() !== token) {
+      // A secret file or an `.env` line often ends in a newline: the server would refuse every
+      // message with 401, and the consumer would hold them all. Not shown: it is a secret.
+      throw new TypeError(
+        'Cohorly: token must not start or end with white space (a newline from a secret file?); trim it',
+      );
+    }
     this.token = token;
     this.consumer =
       options.consumer ?? new Consumer({ apiHost: normalizeApiHost(options.apiHost, 'Cohorly') });

@@ -67,19 +67,35 @@ export function defaultSleep(ms: number): Promise<void> {
 }
 
 /**
- * Normalises `apiHost` and fails at construction, not at the first send, when it is no
- * http(s) URL. `localhost:4000` parses as a URL of scheme `localhost:`, and would otherwise
- * fail every send as a network error, retried with backoff forever.
+ * Normalises `apiHost` (surrounding white space and trailing slashes dropped) and fails at
+ * construction, not at the first send, when the endpoints cannot be appended to it: each
+ * of these would fail every send, as a network error retried for ever or a 404/405 that
+ * drops every batch.
+ * - `localhost:4000` parses as a URL of scheme `localhost:`;
+ * - a query or fragment (`?region=eu`) would end up before `/track`;
+ * - `fetch` refuses a URL with credentials (and they would be in every error message).
  */
 export function normalizeApiHost(apiHost: string | undefined, caller: string): string {
-  const host = apiHost ?? DEFAULT_API_HOST;
+  const given = apiHost ?? DEFAULT_API_HOST;
+  const host = typeof given === 'string' ? given.trim() : given;
   const url = typeof host === 'string' && URL.canParse(host) ? new URL(host) : undefined;
   if (url?.protocol !== 'http:' && url?.protocol !== 'https:') {
     throw new TypeError(
-      `${caller}: apiHost must be an absolute http:// or https:// URL, got ${JSON.stringify(host)}`,
+      `${caller}: apiHost must be an absolute http:// or https:// URL, got ${JSON.stringify(given)}`,
     );
   }
-  return host.replace(/\/+$/, '');
+  if (url.username !== '' || url.password !== '') {
+    // Not shown: the password is a secret.
+    throw new TypeError(
+      `${caller}: apiHost must not contain a user name or password (fetch refuses such URLs); got one for ${url.host}`,
+    );
+  }
+  if (/[?#]/.test(host as string)) {
+    throw new TypeError(
+      `${caller}: apiHost must be a base URL without a query or fragment (Cohorly appends /track to it), got ${JSON.stringify(given)}`,
+    );
+  }
+  return (host as string).replace(/\/+$/, '');
 }
 
 /**

@@ -2,12 +2,12 @@ import type { CloseOptions, CloseReport, Cohorly, FetchLike } from '@cohorly/cor
 import {
   type ClientOptions,
   type ErrorHandler,
+  readEnv,
   reportError,
   resolveClient,
 } from '@cohorly/server-kit';
 import { defaultFetch } from './default-fetch.js';
 import { processState } from './process-state.js';
-import { readEnv } from './read-env.js';
 
 /** A client shared by every server of the process configured with the same project. */
 export interface SharedClient {

@@ -15,6 +15,7 @@ export type { AnonymousIdSource, IdentityOptions } from './identity.js';
 export { requestProperties } from './request-properties.js';
 export type { CaptureOptions, RequestPropertiesOptions } from './request-properties.js';
 export type { RequestAccessor } from './request-accessor.js';
+export { readEnv } from './read-env.js';
 export { resolveClient } from './resolve-client.js';
 export type { ClientOptions, ResolvedClient } from './resolve-client.js';
 export { reportError, warnOnError } from './report-error.js';

@@ -51,6 +51,25 @@ describe('resolveClient', () => {
     }
   });
 
+  it('trims what it reads from the environment, as from a secret file or an env file', async () => {
+    // A trailing newline made every batch a 401, which holds the queue; a blank value is unset.
+    const server = await startTestServer({ tokens: ['env-token'] });
+    try {
+      vi.stubEnv('COHORLY_TOKEN', 'env-token\n');
+      vi.stubEnv('COHORLY_API_HOST', ` ${server.url}/ `);
+      const resolved = resolveClient({}, 'cohorly()', noop);
+
+      await resolved.client.track('u', 'From Env');
+      await expect(resolved.close({ timeoutMs: 2000 })).resolves.toMatchObject({ drained: true });
+
+      expect(server.events()).toMatchObject([{ event: 'From Env', token: 'env-token' }]);
+      vi.stubEnv('COHORLY_TOKEN', ' \n');
+      expect(() => resolveClient({}, 'cohorly()', noop)).toThrow(/no Cohorly project token/);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('prefers the options over the environment, and applies the batching options', async () => {
     const server = await startTestServer();
     try {

@@ -5,6 +5,7 @@ import {
   type CloseReport,
   type FetchLike,
 } from '@cohorly/core';
+import { readEnv } from './read-env.js';
 import type { ErrorHandler } from './report-error.js';
 
 /** How an integration finds its client: one you made, or a token and host. */
@@ -49,13 +50,6 @@ export interface ResolvedClient {
   close(options?: CloseOptions): Promise<CloseReport>;
 }
 
-function env(name: string): string | undefined {
-  // `process` is absent on some edge runtimes; Next.js inlines `process.env.X` at build time.
-  const value = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process
-    ?.env?.[name];
-  return value === '' ? undefined : value;
-}
-
 /**
  * Returns the client to track with: `options.client`, or a new batching client built from
  * `token`/`apiHost` or the `COHORLY_TOKEN`/`COHORLY_API_HOST` environment variables. Throws
@@ -75,14 +69,14 @@ export function resolveClient(
     const client = options.client;
     return { client, owned: false, close: (closeOptions) => client.close(closeOptions) };
   }
-  const token = options.token ?? env('COHORLY_TOKEN');
+  const token = options.token ?? readEnv('COHORLY_TOKEN');
   if (!token) {
     throw new Error(
       `${integration}: no Cohorly project token. Pass { token } (or { client }) in the options, or set the COHORLY_TOKEN environment variable.`,
     );
   }
   const consumer = new BufferedConsumer({
-    apiHost: options.apiHost ?? env('COHORLY_API_HOST'),
+    apiHost: options.apiHost ?? readEnv('COHORLY_API_HOST'),
     ...options.batching,
     ...(options.fetch ? { fetch: options.fetch } : {}),
     onError,
