@@ -14,8 +14,14 @@ import { call, startExampleApp } from './example-app.js';
 describeFaultStorm({
   async startApp(server) {
     const app = await startExampleApp({ COHORLY_TOKEN: 'T', COHORLY_API_HOST: server.url });
-    // The app tracks its startup: that flush is over before the first fault is scripted.
-    await server.waitForEvents({ event: 'Server Started' }, { timeoutMs: 10_000 });
+    try {
+      // The app tracks its startup: that flush is over before the first fault is scripted.
+      await server.waitForEvents({ event: 'Server Started' }, { timeoutMs: 10_000 });
+    } catch (error) {
+      // The storm never gets the app to kill: it is ours to stop.
+      await app.stop('SIGKILL');
+      throw error;
+    }
     return app;
   },
   killApp: async (app) => {

@@ -14,10 +14,14 @@ afterAll(async () => {
   await server?.close();
 });
 
+/** Everyone `createProject` has created a project for so far, in order. */
+const creators: string[] = [];
+
 /** Creates a project for `user` and returns its id. */
 async function createProject(user: string, plan = 'free'): Promise<string> {
   const response = await call(`${app.url}/projects`, { user, body: { name: `${user}'s`, plan } });
   expect(response.status).toBe(201);
+  creators.push(user);
   return ((await response.json()) as { id: string }).id;
 }
 
@@ -92,15 +96,23 @@ describe('the example app, tracking through @cohorly/nestjs', () => {
   });
 
   it('refuses a request without a user and tracks nothing for it; ignores health checks', async () => {
-    expect((await call(`${app.url}/projects`, { body: { name: 'x' } })).status).toBe(401);
+    // With an anonymous id, an event tracked for the refused request would have someone to be
+    // attributed to, and would arrive: without one, Cohorly would drop it anyway.
+    const refused = await call(`${app.url}/projects`, {
+      anonymousId: 'anon-refused',
+      body: { name: 'x' },
+    });
+    expect(refused.status).toBe(401);
     expect((await call(`${app.url}/health`)).status).toBe(200);
     await createProject('user-ed');
+    // Tracked after the refused one, so anything tracked for it would have arrived by now.
     await server.waitForEvents(
       { event: 'Project Created', distinctId: 'user-ed' },
       { timeoutMs: 10_000 },
     );
     const created = server.events({ event: 'Project Created' }).map((event) => event.distinctId);
-    expect(created).not.toContain(undefined);
+    expect(created.sort()).toEqual([...creators].sort());
+    expect(server.events({ distinctId: 'anon-refused' })).toEqual([]);
     expect(server.events().every((event) => event.properties.$path !== '/health')).toBe(true);
   });
 

@@ -1,4 +1,6 @@
 import { once } from 'node:events';
+import { createNodeFetch } from '@cohorly/server-kit/node';
+import { gatedFetch } from '@cohorly/test-support';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   createHarness,
@@ -48,8 +50,9 @@ describe.each(EXPRESS_VERSIONS)('delivery on $name', ({ express }) => {
   });
 
   it('shares batches between requests that track together: one flush in flight at a time', async () => {
+    const gated = gatedFetch(createNodeFetch());
     const app = express();
-    app.use(h.middleware({ batching: NO_TIMER }));
+    app.use(h.middleware({ batching: NO_TIMER, fetch: gated.fetch }));
     app.get('/:n', (req, res) => {
       void req.cohorly.track(
         'Hit',
@@ -59,17 +62,20 @@ describe.each(EXPRESS_VERSIONS)('delivery on $name', ({ express }) => {
       res.send('ok');
     });
     const { url } = await h.serve(app);
-    // The first flush hangs at the server (its events already stored) while 20 more
-    // requests finish: they must wait for it, then go out together.
-    h.cohorlyServer.faults.next('/track', { delayMs: 2000 });
 
+    // The first flush is held in flight while 20 more requests finish: they must wait for
+    // it, then go out together.
     await fetch(`${url}/0`);
-    await h.cohorlyServer.waitForEvents(1);
+    await vi.waitUntil(() => gated.requests() === 1);
     const responses = await Promise.all(
       Array.from({ length: 20 }, (_, i) => fetch(`${url}/${i + 1}`).then((r) => r.text())),
     );
-
+    // Every response is out, and still no second flush was started.
     expect(responses).toEqual(Array(20).fill('ok'));
+    expect(gated.requests()).toBe(1);
+    expect(h.cohorlyServer.requests()).toEqual([]);
+    gated.release();
+
     const events = await h.cohorlyServer.waitForEvents(21);
     expect(new Set(events.map((e) => e.properties.n)).size).toBe(21);
     for (const event of events) expect(event.distinctId).toBe(`u-${event.properties.n}`);
@@ -209,7 +215,8 @@ describe.each(EXPRESS_VERSIONS)('delivery on $name', ({ express }) => {
 
     expect(await response.text()).toBe('still fine');
     expect(h.errors.length).toBeGreaterThan(0);
-    const report = await analytics.close({ timeoutMs: 100 });
+    // No deadline: the failed delivery's backoff window outlasts it anyway.
+    const report = await analytics.close({ timeoutMs: 0 });
     expect(report).toMatchObject({ drained: false, undelivered: 1 });
   });
 

@@ -1,3 +1,5 @@
+import { BufferedConsumer, Cohorly, type CohorlyError } from '@cohorly/core';
+import { createNodeFetch } from '@cohorly/server-kit/node';
 import { startTestServer, type TestServer } from '@cohorly/testing';
 import {
   type CanActivate,
@@ -306,7 +308,27 @@ describe.each(PLATFORMS)('CohorlyModule shutdown on %s', (platform) => {
     await request(`${shop.url}/orders`, { user: 'lee', body: {} });
     // The server never answers in time.
     server.faults.next('/track', { delayMs: 60_000, store: false });
-    await shop.close();
+    // The deadline is a timer: the test moves time instead of waiting it out.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      let closed = false;
+      const closing = shop.close().then(() => {
+        closed = true;
+      });
+      // The final flush reaches the server, which holds it. (Not vi.waitFor: it would move
+      // the fake time as it polls.)
+      for (let turn = 0; server.faults.pending('/track') > 0; turn += 1) {
+        if (turn === 10_000) throw new Error('the final flush never reached the server');
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      // The client reads the real clock twice on its way to the timer: a few ms of margin.
+      await vi.advanceTimersByTimeAsync(290);
+      expect(closed).toBe(false);
+      await vi.advanceTimersByTimeAsync(10);
+      await closing;
+    } finally {
+      vi.useRealTimers();
+    }
     expect(server.events()).toEqual([]);
     expect(errors.map(String)).toContain(
       'Error: CohorlyModule: 1 message(s) could not be delivered within 300 ms of shutdown',
@@ -320,12 +342,24 @@ describe('analytics failures', () => {
     const onUnhandled = (reason: unknown) => unhandled.push(reason);
     process.on('unhandledRejection', onUnhandled);
     const errors: unknown[] = [];
+    const delivery: CohorlyError[] = [];
+    // The client is handed in on a clock its sleep moves: the shutdown waits out the backoff
+    // window up to shutdownTimeoutMs without sleeping. It sends as the module's own would.
+    const time = { now: Date.now() };
+    const consumer = new BufferedConsumer({
+      apiHost: server.url,
+      fetch: createNodeFetch(),
+      clock: () => time.now,
+      sleep: async (ms) => {
+        time.now += ms;
+      },
+      onError: (error) => delivery.push(error),
+    });
     try {
       server.faults.failFor('*', 60_000, { status: 500 });
       const shop = await startShop(
         CohorlyModule.forRoot({
-          token: 'T',
-          apiHost: server.url,
+          client: new Cohorly('T', { consumer }),
           identify: identifyShopUser,
           flush: 'on-close',
           shutdownTimeoutMs: 200,
@@ -344,7 +378,12 @@ describe('analytics failures', () => {
       // Let any stray rejection surface before looking.
       await new Promise((resolve) => setImmediate(resolve));
       expect(unhandled).toEqual([]);
-      expect(errors.length).toBeGreaterThan(0);
+      expect(delivery.some((error) => error.code === 'server_error' && error.status === 500)).toBe(
+        true,
+      );
+      expect(errors.map(String)).toContainEqual(
+        expect.stringMatching(/could not be delivered within 200 ms of shutdown/),
+      );
       expect(server.requests().some((entry) => entry.status === 500)).toBe(true);
     } finally {
       process.off('unhandledRejection', onUnhandled);

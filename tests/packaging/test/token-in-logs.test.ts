@@ -127,18 +127,22 @@ const SURFACES: Record<string, { deliver: Deliver; integration: boolean }> = {
   '@cohorly/next': {
     integration: true,
     deliver: async ({ apiHost, onError, identified }) => {
-      // Outside a request scope: trackServer resolves once delivery succeeded or gave up.
-      const server = createCohorlyServer({ token: TOKEN, apiHost, onError, flushTimeoutMs: 300 });
+      // Outside a request scope, with no time to deliver: trackServer queues the event and
+      // reports that it is kept. Then one flush of the client @cohorly/next built (its
+      // transport, its onError) meets the failure, with no backoff window waited out.
+      const server = createCohorlyServer({ token: TOKEN, apiHost, onError, flushTimeoutMs: 0 });
+      const thrown: unknown[] = [];
       try {
         await server.trackServer(
           'Checkout Completed',
           { items: 2 },
           identified ? { distinctId: 'user-1' } : undefined,
         );
+        await server.client.flush().catch((error: unknown) => thrown.push(error));
       } finally {
         await server.close({ timeoutMs: 0 });
       }
-      return [];
+      return thrown;
     },
   },
 };

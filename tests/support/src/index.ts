@@ -13,6 +13,8 @@ export type { FaultStormTarget, StormApp } from './describe-fault-storm.js';
 export { expectAttributedToOwnUser } from './expect-attributed-to-own-user.js';
 export type { AttributionRun } from './expect-attributed-to-own-user.js';
 export { createFaultConsumer } from './fault-consumer.js';
+export type { GatedFetch } from './gated-fetch.js';
+export { gatedFetch } from './gated-fetch.js';
 export type { FaultConsumer, FaultConsumerOptions } from './fault-consumer.js';
 export { useFaultScene } from './fault-scene.js';
 export type { FaultScene, FaultSceneOptions } from './fault-scene.js';
