@@ -270,6 +270,20 @@ describe('bad input', () => {
       (c) => c.peopleUpdate({ $set: {} }),
       /message\.distinct_id must be a non-empty string/,
     ],
+    [
+      'a BigInt distinct id',
+      (c) => c.track(10n as never, 'E'),
+      /^Cohorly\.track: distinctId must be a non-empty string, got 10n$/,
+    ],
+    [
+      'a circular alias id',
+      (c) => {
+        const circular: Record<string, unknown> = {};
+        circular.self = circular;
+        return c.alias(circular as never, 'u1');
+      },
+      /^Cohorly\.alias: aliasId must be a non-empty string, got \[object Object\]$/,
+    ],
     // What the server would reject, which would take the rest of the batch with it.
     [
       'a Date as properties.time',

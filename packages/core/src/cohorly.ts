@@ -8,7 +8,7 @@ import type {
 import { Consumer } from './consumer.js';
 import type { Endpoint } from './endpoints.js';
 import { newInsertId } from './insert-id.js';
-import { checkEventMessage, checkPeopleMessage } from './message-rules.js';
+import { checkEventMessage, checkPeopleMessage, show } from './message-rules.js';
 import type {
   AnyEvents,
   EventArgs,
@@ -265,9 +265,7 @@ export class Cohorly<Events extends EventCatalog<Events> = AnyEvents> {
   ): Promise<void> {
     checkId(distinctId, caller, 'distinctId');
     if (typeof event !== 'string' || event === '') {
-      throw new TypeError(
-        `${caller}: event must be a non-empty string, got ${JSON.stringify(event) ?? String(event)}`,
-      );
+      throw new TypeError(`${caller}: event must be a non-empty string, got ${show(event)}`);
     }
     if (properties !== undefined) checkProps(properties, caller);
     const insertId = newInsertId();
@@ -352,9 +350,7 @@ export class Cohorly<Events extends EventCatalog<Events> = AnyEvents> {
 
 function checkId(value: unknown, caller: string, name: string): asserts value is string {
   if (typeof value !== 'string' || value === '') {
-    throw new TypeError(
-      `${caller}: ${name} must be a non-empty string, got ${JSON.stringify(value) ?? String(value)}`,
-    );
+    throw new TypeError(`${caller}: ${name} must be a non-empty string, got ${show(value)}`);
   }
 }
 

@@ -132,14 +132,17 @@ function isObject(value: unknown): value is Record<string, unknown> {
   );
 }
 
-/** A value as an error message shows it: numbers as JS writes them (`NaN`, not JSON's `null`). */
-function show(value: unknown): string {
-  if (typeof value === 'number' || typeof value === 'bigint' || value === undefined) {
-    return String(value);
-  }
+/**
+ * A value as an error message shows it: as JSON, but numbers as JS writes them (`NaN`, not
+ * JSON's `null`), and never throwing (a `BigInt`, a circular object).
+ */
+export function show(value: unknown): string {
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'number' || value === undefined) return String(value);
   try {
     return JSON.stringify(value) ?? String(value);
   } catch {
-    return String(value);
+    // A circular object, a BigInt inside, a throwing toJSON: say what kind of value it is.
+    return Object.prototype.toString.call(value);
   }
 }

@@ -391,5 +391,8 @@ describe('rateLimit', () => {
     await expect(startTestServer({ rateLimit: { requests: '5' as never } })).rejects.toThrow(
       new TypeError('faults: rateLimit.requests must be an integer >= 1, got "5"'),
     );
+    await expect(startTestServer({ rateLimit: { requests: 1, windowMs: 0 } })).rejects.toThrow(
+      new TypeError('faults: rateLimit.windowMs must be more than 0, got 0'),
+    );
   });
 });

@@ -154,6 +154,10 @@ export class FaultInjector implements Faults {
       const { requests, windowMs = 1000 } = rateLimit;
       checkCount(requests, 'rateLimit.requests');
       checkMs(windowMs, 'rateLimit.windowMs');
+      // A window of 0 ms ends before the next request: the limiter would never answer 429.
+      if (windowMs === 0) {
+        throw new TypeError('faults: rateLimit.windowMs must be more than 0, got 0');
+      }
       this.#rateLimit = { requests, windowMs };
     }
   }
