@@ -173,7 +173,12 @@ export class BufferedConsumer implements CohorlyConsumer {
     // Started here rather than at the first send: a timer belongs to the async context it
     // was created in, and a server's first send happens inside some request, which would
     // then be kept alive, and current in every timer flush, for the life of the process.
-    this.startTimer();
+    try {
+      this.startTimer();
+    } catch {
+      // Cloudflare Workers refuse timers at global scope, where a client is usually made:
+      // the first send, inside a request, starts it instead.
+    }
   }
 
   /**
