@@ -1,8 +1,10 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { expect, it } from 'vitest';
+import { expect, it, onTestFinished } from 'vitest';
 
 const demo = fileURLToPath(new URL('../../scripts/demo.mjs', import.meta.url));
+// Under vitest's 180 s testTimeout (vitest.config.ts), so a hang is killed and reported first.
+const DEMO_KILL_MS = 170_000;
 
 /** Runs the demo's main script (the packages and apps are built by `pnpm test` first). */
 function runDemoOnce(): Promise<{ code: number | null; output: string }> {
@@ -10,12 +12,27 @@ function runDemoOnce(): Promise<{ code: number | null; output: string }> {
     const child = spawn(process.execPath, [demo, '--once'], {
       env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
+      // A process group of its own, which the dev server and the apps it starts join: one
+      // signal to the group reaches every one of them, not only demo.mjs.
+      detached: true,
     });
+    /** SIGKILL to the demo's whole process group; nothing left in it (ESRCH) is fine. */
+    const killGroup = () => {
+      if (child.pid === undefined) return;
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+      }
+    };
+    // On the normal path demo.mjs has stopped its children (SIGTERM, then waited) and exited:
+    // this only catches what outlived it. On a failure or vitest's timeout, it ends them all.
+    onTestFinished(killGroup);
     let output = '';
     child.stdout.on('data', (chunk) => (output += chunk));
     child.stderr.on('data', (chunk) => (output += chunk));
-    // Bounded: a demo that hangs is killed and fails the test.
-    const timer = setTimeout(() => child.kill('SIGKILL'), 170_000);
+    // Bounded: a demo that hangs is killed, with everything it started, and fails the test.
+    const timer = setTimeout(killGroup, DEMO_KILL_MS);
     child.on('error', reject);
     child.on('exit', (code) => {
       clearTimeout(timer);

@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { expect, it } from 'vitest';
+import { expect, it, onTestFinished } from 'vitest';
 
 const dist = fileURLToPath(new URL('../dist/index.js', import.meta.url));
 const EVENTS = 100_000;
@@ -12,6 +12,10 @@ const MAX_QUEUE_SIZE = 1000;
 // Generous on purpose: a queue that grew with the outage would hold ~100,000 JSON events,
 // while the capped one holds 1000 (well under 1 MiB). Not a timing assertion.
 const RSS_BOUND_BYTES = 64 * 1024 * 1024;
+// ~1.5-3 s on a quiet 2-core machine, CPU heavy: bound the child well above that, and give
+// the test room above the bound so that it is the child, not vitest's timeout, that ends a hang.
+const CHILD_KILL_MS = 30_000;
+const TEST_TIMEOUT_MS = CHILD_KILL_MS + 15_000;
 
 /** A port on 127.0.0.1 that refuses connections: one that was just listened on and closed. */
 async function refusedPort(): Promise<number> {
@@ -29,12 +33,16 @@ function runScript(
     const child = spawn(process.execPath, ['--expose-gc', '--input-type=module', '-e', source], {
       stdio: 'pipe',
     });
+    // Whatever happens to the test (a failed assertion, vitest's timeout), the child dies with it.
+    onTestFinished(() => {
+      child.kill('SIGKILL');
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
     child.stderr.on('data', (chunk) => (stderr += chunk));
-    // Bounded: a process that does not exit by itself within 60 s fails the test.
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    // Bounded: a process that does not exit by itself within CHILD_KILL_MS fails the test.
+    const timer = setTimeout(() => child.kill('SIGKILL'), CHILD_KILL_MS);
     child.on('error', reject);
     child.on('exit', (code) => {
       clearTimeout(timer);
@@ -43,7 +51,9 @@ function runScript(
   });
 }
 
-it(`keeps memory bounded over ${EVENTS} events tracked while the server is down`, async () => {
+it(`keeps memory bounded over ${EVENTS} events tracked while the server is down`, {
+  timeout: TEST_TIMEOUT_MS,
+}, async () => {
   const apiHost = `http://127.0.0.1:${await refusedPort()}`;
   const result = await runScript(`
     import { Cohorly, BufferedConsumer } from ${JSON.stringify(dist)};

@@ -1,9 +1,13 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it, onTestFinished } from 'vitest';
 import { type HttpFixture, startFixture } from './http-fixture.js';
 
 const dist = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+// A child that does not exit by itself within CHILD_KILL_MS fails the test; the test's own
+// timeout sits above it, so that a hang is reported as one rather than as vitest's timeout.
+const CHILD_KILL_MS = 20_000;
+const TEST_TIMEOUT_MS = CHILD_KILL_MS + 10_000;
 
 let server: HttpFixture;
 beforeEach(async () => {
@@ -18,12 +22,15 @@ function runScript(
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--input-type=module', '-e', source], { stdio: 'pipe' });
+    // Whatever happens to the test (a failed assertion, vitest's timeout), the child dies with it.
+    onTestFinished(() => {
+      child.kill('SIGKILL');
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
-    // Bounded: a process that does not exit by itself within 20 s fails the test.
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), CHILD_KILL_MS);
     child.on('error', reject);
     child.on('exit', (code) => {
       clearTimeout(timer);
@@ -32,7 +39,9 @@ function runScript(
   });
 }
 
-it('exits by itself with a BufferedConsumer that was never closed (timers are unref’d)', async () => {
+it('exits by itself with a BufferedConsumer that was never closed (timers are unref’d)', {
+  timeout: TEST_TIMEOUT_MS,
+}, async () => {
   const result = await runScript(`
     import { Cohorly, BufferedConsumer } from ${JSON.stringify(dist)};
     const consumer = new BufferedConsumer({ apiHost: ${JSON.stringify(server.url)}, flushIntervalMs: 60_000 });
@@ -42,7 +51,7 @@ it('exits by itself with a BufferedConsumer that was never closed (timers are un
   expect(result).toMatchObject({ code: 0, stdout: 'tracked\n' });
 });
 
-it('exits after close() with what it tracked delivered', async () => {
+it('exits after close() with what it tracked delivered', { timeout: TEST_TIMEOUT_MS }, async () => {
   const result = await runScript(`
     import { Cohorly, BufferedConsumer } from ${JSON.stringify(dist)};
     const client = new Cohorly('T', { consumer: new BufferedConsumer({ apiHost: ${JSON.stringify(server.url)} }) });

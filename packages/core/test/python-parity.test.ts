@@ -1,8 +1,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it, onTestFinished } from 'vitest';
 import { Cohorly } from '../src/cohorly.js';
 import { type HttpFixture, startFixture } from './http-fixture.js';
 
@@ -10,6 +9,27 @@ import { type HttpFixture, startFixture } from './http-fixture.js';
 const pythonSdk = fileURLToPath(
   new URL('../../../../shared/spec/python-sdk-0.1.0', import.meta.url),
 );
+
+// python3 starting and sending 12 requests takes well under a second; the bound only ends a
+// hang, and the test's own timeout sits above it so that the bound is what reports one.
+const PYTHON_KILL_MS = 20_000;
+const TEST_TIMEOUT_MS = PYTHON_KILL_MS + 10_000;
+
+/** Runs the reference SDK's script in python3, bounded, and killed when the test ends. */
+function runPython(script: string, ...args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      'python3',
+      ['-c', script, ...args],
+      { timeout: PYTHON_KILL_MS, killSignal: 'SIGKILL' },
+      (error, _stdout, stderr) =>
+        error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(),
+    );
+    onTestFinished(() => {
+      child.kill('SIGKILL');
+    });
+  });
+}
 
 let server: HttpFixture;
 beforeEach(async () => {
@@ -50,7 +70,7 @@ ch.people_set_once("u1", {"first": "é"})
 ch.people_increment("u1", {"logins": 2})
 ch.people_unset("u1", ["a", "b"])
 ch.people_delete("u1")
-ch.people_update({"distinct_id": "u1", "$set_once": {"t": "x"}, "token": "ignored"})
+ch.people_update({"distinct_id": "u1", "$set_once": {"t": "x"}, "token": "T"})
 ch.track("u1", "Yearly", json.loads(${JSON.stringify(PY_INDEXED)}), {"1": "m", "ip": "1.2.3.4"})
 ch.people_set("u1", {"2": "b", "name": "Ada"}, {"9": 1})
 ch.people_update(json.loads(${JSON.stringify(PY_RAW_UPDATE)}))
@@ -65,15 +85,17 @@ async function sendWithJs(client: Cohorly): Promise<void> {
   await client.peopleIncrement('u1', { logins: 2 });
   await client.peopleUnset('u1', ['a', 'b']);
   await client.peopleDelete('u1');
-  await client.peopleUpdate({ distinct_id: 'u1', $set_once: { t: 'x' }, token: 'ignored' });
+  await client.peopleUpdate({ distinct_id: 'u1', $set_once: { t: 'x' }, token: 'T' });
   await client.track('u1', 'Yearly', INDEXED, { '1': 'm', ip: '1.2.3.4' });
   await client.peopleSet('u1', { '2': 'b', name: 'Ada' }, { '9': 1 });
   await client.peopleUpdate(RAW_UPDATE);
 }
 
-it('sends the same bytes as the Python SDK 0.1.0, but for $lib and $lib_version', async () => {
+it('sends the same bytes as the Python SDK 0.1.0, but for $lib and $lib_version', {
+  timeout: TEST_TIMEOUT_MS,
+}, async () => {
   expect(existsSync(pythonSdk), `the reference SDK at ${pythonSdk}`).toBe(true);
-  await promisify(execFile)('python3', ['-c', pythonScript, server.url]);
+  await runPython(pythonScript, server.url);
   const python = server.requests.splice(0);
   expect(python).toHaveLength(12);
 

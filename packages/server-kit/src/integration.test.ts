@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { BufferedConsumer, Cohorly } from '@cohorly/core';
 import { startTestServer, type TestServer } from '@cohorly/testing';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { type PlainRequest, plainAccessor, plainRequest } from '../test/plain-request.js';
 import { CohorlyIntegration, type IntegrationOptions } from './integration.js';
 
@@ -318,8 +318,15 @@ describe('CohorlyIntegration configuration', () => {
   });
 });
 
+// Exits in well under a second; a child still running after CHILD_KILL_MS is killed and fails
+// the test, whose own timeout sits above that bound so that it is the bound that reports a hang.
+const CHILD_KILL_MS = 10_000;
+const CHILD_TEST_TIMEOUT_MS = CHILD_KILL_MS + 10_000;
+
 describe('an idle integration', () => {
-  it('never keeps the process alive, even with events queued and a flush pending', async () => {
+  it('never keeps the process alive, even with events queued and a flush pending', {
+    timeout: CHILD_TEST_TIMEOUT_MS,
+  }, async () => {
     // The built package, as an app would load it: a timer it left ref'd would hang here.
     const script = `
       import { CohorlyIntegration } from '@cohorly/server-kit';
@@ -338,7 +345,11 @@ describe('an idle integration', () => {
       cwd: fileURLToPath(new URL('..', import.meta.url)),
       stdio: ['ignore', 'pipe', 'ignore'],
     });
-    const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    // Whatever happens to the test (a failed assertion, vitest's timeout), the child dies with it.
+    onTestFinished(() => {
+      child.kill('SIGKILL');
+    });
+    const killer = setTimeout(() => child.kill('SIGKILL'), CHILD_KILL_MS);
     let stdout = '';
     child.stdout.on('data', (chunk) => {
       stdout += chunk;

@@ -4,7 +4,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { BufferedConsumer, Cohorly, type CohorlyError, type FetchLike } from '@cohorly/core';
 import { contractFaults, startTestServer, type TestServer } from '@cohorly/testing';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createNodeFetch, withNodeFetch } from './node-fetch.js';
 import type { ClientOptions } from './resolve-client.js';
 
@@ -24,9 +24,14 @@ interface PlainServer {
   connections(): number;
 }
 
+/** How long {@link runNode}'s process may run before it is killed (it takes well under 1 s). */
+const CHILD_KILL_MS = 10_000;
+/** The timeout of a test that calls {@link runNode}: above the bound, so the bound reports a hang. */
+const CHILD_TEST_TIMEOUT_MS = CHILD_KILL_MS + 10_000;
+
 /**
  * Runs an ES module script in a fresh Node process beside the built package, as an app would
- * load it, with `TARGET_URL` set; killed after 10 s.
+ * load it, with `TARGET_URL` set; killed after CHILD_KILL_MS, or when the test ends.
  */
 async function runNode(
   script: string,
@@ -37,7 +42,11 @@ async function runNode(
     env: { ...process.env, TARGET_URL: targetUrl },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  // Whatever happens to the test (a failed assertion, vitest's timeout), the child dies with it.
+  onTestFinished(() => {
+    child.kill('SIGKILL');
+  });
+  const killer = setTimeout(() => child.kill('SIGKILL'), CHILD_KILL_MS);
   let output = '';
   child.stdout.on('data', (chunk) => {
     output += chunk;
@@ -59,6 +68,8 @@ const testServers: TestServer[] = [];
 const consumers: BufferedConsumer[] = [];
 
 afterEach(async () => {
+  // Before close(), whose deadline is a timer.
+  vi.useRealTimers();
   await Promise.all(consumers.splice(0).map((consumer) => consumer.close({ timeoutMs: 0 })));
   const closing = plainServers.splice(0).map(
     (server) =>
@@ -252,7 +263,9 @@ describe('createNodeFetch: the Response', () => {
     expect(await response.text()).toBe('ok');
   });
 
-  it('never loads undici: a process that only delivers with it has no Response, Headers or fetch loaded', async () => {
+  it('never loads undici: a process that only delivers with it has no Response, Headers or fetch loaded', {
+    timeout: CHILD_TEST_TIMEOUT_MS,
+  }, async () => {
     const server = await startServer((_, response) => {
       response.writeHead(200, { 'Retry-After': '1' }).end('{"status":1}');
     });
@@ -403,7 +416,9 @@ describe('createNodeFetch: keep-alive', () => {
     }
   });
 
-  it('never keeps the process alive with an idle connection', async () => {
+  it('never keeps the process alive with an idle connection', {
+    timeout: CHILD_TEST_TIMEOUT_MS,
+  }, async () => {
     const server = await startServer((_, response) => response.end('pong'));
     // No server-side idle timeout: only the client can let the idle connection go.
     server.server.keepAliveTimeout = 0;
@@ -480,8 +495,13 @@ describe('createNodeFetch with @cohorly/core', () => {
     );
   });
 
+  const REQUEST_TIMEOUT_MS = 10_000;
+
   describe.each(contractFaults)('after $fault', ({ step, outcome, backoffMs }) => {
     it('keeps the retry contract', async () => {
+      // Only the request timeout's timers are fake (the HTTP traffic is real): a hanging answer
+      // ends when the test moves them on, and no other request can time out on a slow machine.
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
       let now = 1_764_220_000_000;
       const server = await startCohorlyServer({ clock: () => now });
       const errors: CohorlyError[] = [];
@@ -490,8 +510,7 @@ describe('createNodeFetch with @cohorly/core', () => {
         fetch: createNodeFetch(),
         maxSize: 10,
         flushIntervalMs: 0,
-        // A hanging answer ends with the request timeout: the one real wait here.
-        requestTimeoutMs: step.delayMs ? 300 : 10_000,
+        requestTimeoutMs: REQUEST_TIMEOUT_MS,
         clock: () => now,
         jitter: () => 0,
         onError: (error) => errors.push(error),
@@ -503,7 +522,13 @@ describe('createNodeFetch with @cohorly/core', () => {
       const tracked = () => server.requests().map((request) => (request.json as unknown[]).length);
 
       if (outcome === 'retried') {
-        expect(await consumer.flush()).toBe(false);
+        const flushing = consumer.flush();
+        if (step.delayMs) {
+          // The batch has arrived and hangs; only then does its timeout run out.
+          await vi.waitUntil(() => tracked().length === 1, { timeout: 10_000 });
+          await vi.advanceTimersByTimeAsync(REQUEST_TIMEOUT_MS);
+        }
+        expect(await flushing).toBe(false);
         expect(consumer.stats().nextAttemptAt - now).toBe(backoffMs);
         expect(errors.map((error) => error.retryable)).toEqual([true]);
         expect(server.events()).toEqual([]);

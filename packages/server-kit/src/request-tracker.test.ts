@@ -272,18 +272,26 @@ describe('RequestTracker', () => {
 
   it('shields the caller from an onError that throws', async () => {
     const recorder = createRecorder();
+    const reported: string[] = [];
     const tracker = new RequestTracker({
       req: plainRequest(),
       client: new Cohorly(TOKEN, { consumer: recorder }),
       accessor: plainAccessor,
       options: {},
-      onError: () => {
+      onError: (error) => {
+        reported.push(error instanceof Error ? error.message : String(error));
         throw new Error('handler broke');
       },
     });
 
     await expect(tracker.track('Nobody')).resolves.toBeUndefined();
     expect(() => tracker.identify('')).not.toThrow();
+    // Both failures reached the throwing onError, which is what the caller was shielded from.
+    expect(reported).toEqual([
+      expect.stringContaining('track "Nobody" was not sent'),
+      expect.stringContaining('identify: distinctId must be a non-empty string'),
+    ]);
+    expect(recorder.events()).toEqual([]);
   });
 
   it('with discard, sends nothing and reports nothing', async () => {

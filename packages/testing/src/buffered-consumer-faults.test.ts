@@ -7,11 +7,12 @@ import {
   Consumer,
   type CohorlyConsumer,
 } from '@cohorly/core';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { FaultStep } from './fault-injector.js';
 import { startTestServer, type TestServer, type TestServerOptions } from './test-server.js';
 
 const EVENTS = 20;
+const REQUEST_TIMEOUT_MS = 5_000;
 let now = 0;
 const clock = () => now;
 let server: TestServer;
@@ -19,17 +20,14 @@ let consumer: BufferedConsumer;
 let client: Cohorly;
 let errors: CohorlyError[];
 
-async function setUp(
-  serverOptions: TestServerOptions = {},
-  requestTimeoutMs = 5_000,
-): Promise<void> {
+async function setUp(serverOptions: TestServerOptions = {}): Promise<void> {
   server = await startTestServer({ clock, ...serverOptions });
   errors = [];
   consumer = new BufferedConsumer({
     apiHost: server.url,
     maxSize: 50,
     flushIntervalMs: 0,
-    requestTimeoutMs,
+    requestTimeoutMs: REQUEST_TIMEOUT_MS,
     clock,
     jitter: () => 0,
     onError: (error) => errors.push(error),
@@ -42,6 +40,8 @@ beforeEach(() => {
 });
 
 afterEach(async () => {
+  // Before close(), whose deadline is a timer.
+  vi.useRealTimers();
   await consumer?.close({ timeoutMs: 0 });
   await server?.close();
 });
@@ -121,17 +121,28 @@ describe('BufferedConsumer through fault scripts', () => {
   });
 
   it('a hanging answer: the client times out, retries, and deduplication keeps one copy', async () => {
-    // The only real wait of this file: the consumer's own request timeout (real time).
-    await setUp({}, 200);
+    // The request timeout runs on fake timers (the HTTP traffic is real): no real wait, and
+    // the retry's own timeout cannot run out on a slow machine and add a request.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    await setUp();
     server.faults.next('/track', { delayMs: 15_000 });
     await queueMessages();
+    const start = now;
+    const flushing = consumer.flush();
+    // The batch has arrived and hangs; only then does its timeout run out.
+    await vi.waitUntil(() => trackRequests().length === 1, { timeout: 10_000 });
+    await vi.advanceTimersByTimeAsync(REQUEST_TIMEOUT_MS);
+    expect(await flushing).toBe(false);
+    expect(consumer.stats().nextAttemptAt).toBe(start + 2_000);
+    // One flush inside the window (it sends nothing), then the retry delivers.
     expect(await flushThroughBackoff()).toBe(1);
     expectEverythingOnce();
     // Both attempts carried the same batch; the server stored it on the first.
-    const [first, second] = trackRequests();
+    const [first, second, ...more] = trackRequests();
     expect(first?.status).toBeNull();
     expect(second).toMatchObject({ status: 200, body: first?.body });
-    expect(errors[0]?.code).toBe('timeout');
+    expect(more).toEqual([]);
+    expect(errors.map((error) => error.code)).toEqual(['timeout']);
   });
 
   it('a dropped connection: the client retries after backoff', async () => {

@@ -2,7 +2,7 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { post } from './http-test-helpers.js';
 import { startTestServer, type TestServer } from './test-server.js';
 
@@ -79,10 +79,16 @@ describe('bodies the Python SDK sends', () => {
 
 const sdkDir = fileURLToPath(new URL('../../../../shared/spec/python-sdk-0.1.0', import.meta.url));
 const hasPython = spawnSync('python3', ['--version']).status === 0;
+// The script runs in well under a second; a python3 still running after this is killed and
+// fails the test, whose own timeout sits above it so that the bound is what reports a hang.
+const PYTHON_KILL_MS = 20_000;
+const PYTHON_TEST_TIMEOUT_MS = PYTHON_KILL_MS + 10_000;
 
 // The real SDK, where the machine has python3 and the shared spec folder beside the repo.
 describe.skipIf(!hasPython || !existsSync(sdkDir))('the Python SDK itself', () => {
-  it('delivers to the test server, with its Consumer and its BufferedConsumer', async () => {
+  it('delivers to the test server, with its Consumer and its BufferedConsumer', {
+    timeout: PYTHON_TEST_TIMEOUT_MS,
+  }, async () => {
     const s = await startTestServer({ tokens: ['T'] });
     server = s;
     s.faults.next('/track', { status: 503 });
@@ -105,9 +111,17 @@ assert buffered.flush()
 `;
     // Asynchronous (not spawnSync): the server answering it runs in this same process.
     const result = await new Promise<{ status: number | null; output: string }>((resolve) => {
-      execFile('python3', ['-c', script, sdkDir, s.url], { timeout: 30_000 }, (error, out, err) =>
-        resolve({ status: error ? ((error.code as number) ?? 1) : 0, output: out + err }),
+      const child = execFile(
+        'python3',
+        ['-c', script, sdkDir, s.url],
+        { timeout: PYTHON_KILL_MS, killSignal: 'SIGKILL' },
+        (error, out, err) =>
+          resolve({ status: error ? ((error.code as number) ?? 1) : 0, output: out + err }),
       );
+      // Whatever happens to the test (a failed assertion, vitest's timeout), python3 dies with it.
+      onTestFinished(() => {
+        child.kill('SIGKILL');
+      });
     });
     expect(result.status, result.output).toBe(0);
     // The first /track got a scripted 503; Consumer retried it (its sleep stubbed out).

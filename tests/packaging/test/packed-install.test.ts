@@ -11,6 +11,12 @@ import { PUBLIC_PACKAGES, TSC } from './support/workspace.js';
 // from ES modules and from CommonJS, type-checked, and tracking to the packed dev server.
 
 const TOKEN = 'packaging-token';
+// Each child process below is killed (SIGKILL) by runProcess past its own bound; a test that
+// waits on one has a timeout above that bound, so the child has been killed by the time
+// vitest could give up on the test, and the failure names the child.
+const CONSUME_KILL_MS = 60_000;
+const TSC_KILL_MS = 120_000;
+const MARGIN_MS = 30_000;
 const VERSION = PUBLIC_PACKAGES[0]!.version;
 
 let project: PackedProject;
@@ -106,14 +112,16 @@ describe.each([
     { pkg: 'next', distinctId: `${format}-next-user` },
   ];
 
-  it('tracks one event through each package to the dev server, and exits by itself', async () => {
+  it('tracks one event through each package to the dev server, and exits by itself', {
+    timeout: CONSUME_KILL_MS + MARGIN_MS,
+  }, async () => {
     const run = assertSucceeded(
       script,
       await runProcess(process.execPath, [script], {
         cwd: project.dir,
         env: { COHORLY_TOKEN: TOKEN, COHORLY_API_HOST: devServer.url },
         // The process must end on its own: no client keeps it alive once closed.
-        timeoutMs: 60_000,
+        timeoutMs: CONSUME_KILL_MS,
       }),
     );
     const summary = JSON.parse(run.stdout.trim().split('\n').at(-1)!);
@@ -169,14 +177,20 @@ describe.concurrent('type-checked with the repository’s TypeScript', () => {
     ['node16, as an ES module (index.d.ts)', 'tsconfig.node16.json'],
     ['node16, as CommonJS (index.d.cts)', 'tsconfig.node16-cjs.json'],
     ['bundler', 'tsconfig.bundler.json'],
-  ])('passes tsc --noEmit with moduleResolution %s', async (_, tsconfig) => {
-    const result = await runProcess(process.execPath, [TSC, '--noEmit', '-p', tsconfig], {
-      cwd: project.dir,
-      timeoutMs: 120_000,
-    });
-    expect(result.stdout + result.stderr).toBe('');
-    expect(result.code).toBe(0);
-  });
+  ])(
+    'passes tsc --noEmit with moduleResolution %s',
+    {
+      timeout: TSC_KILL_MS + MARGIN_MS,
+    },
+    async (_, tsconfig) => {
+      const result = await runProcess(process.execPath, [TSC, '--noEmit', '-p', tsconfig], {
+        cwd: project.dir,
+        timeoutMs: TSC_KILL_MS,
+      });
+      expect(result.stdout + result.stderr).toBe('');
+      expect(result.code).toBe(0);
+    },
+  );
 });
 
 describe('the packed cohorly-dev-server', () => {

@@ -14,8 +14,9 @@ import {
   QUEUE_CAP_OUTAGE,
 } from './queue-cap-outage.js';
 
-// Hanging answers end with the client's request timeout, the one real wait of the suite.
-const HANG_TIMEOUT_MS = 1_000;
+// Long enough that no request times out on a slow machine: a hanging answer's timeout runs
+// out only when the test moves the fake timers on (see the hanging row below).
+const REQUEST_TIMEOUT_MS = 10_000;
 
 /** An app with the integration under test, as {@link describeContractFaults} drives it. */
 export interface MountedIntegration {
@@ -48,13 +49,13 @@ export type MountIntegration = (
 export function describeContractFaults(mount: MountIntegration): void {
   const scene = useFaultScene();
 
-  async function start(options: { maxSize: number; maxQueueSize?: number; timeoutMs?: number }) {
+  async function start(options: { maxSize: number; maxQueueSize?: number }) {
     const time = { now: 1_764_220_000_000 };
     const { consumer, errors, reported } = createFaultConsumer({
       apiHost: scene.server.url,
       maxSize: options.maxSize,
       maxQueueSize: options.maxQueueSize,
-      requestTimeoutMs: options.timeoutMs,
+      requestTimeoutMs: REQUEST_TIMEOUT_MS,
       clock: () => time.now,
     });
     const integration = await mount(consumer, scene.defer);
@@ -80,17 +81,26 @@ export function describeContractFaults(mount: MountIntegration): void {
     it('answers as usual, then delivers every event once, or drops, counts and reports it', async () => {
       const { integration, consumer, time, errors, visit, reported, deliver } = await start({
         maxSize: CONTRACT_FAULT_CASE.maxSize,
-        timeoutMs: step.delayMs ? HANG_TIMEOUT_MS : undefined,
       });
+      // Timers are fake (the HTTP traffic stays real), installed once the app is up and
+      // removed before it and its client are closed: a hanging answer's request timeout runs
+      // out when the test says so, no other request can time out on a slow machine, and the
+      // integration's debounced flush cannot send part of the first batch while the visits
+      // are still arriving (the first request is the batch the fourth visit filled).
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      scene.defer(() => vi.useRealTimers());
       scene.server.faults.next('/track', step);
       const { users } = CONTRACT_FAULT_CASE;
 
       const answers = await Promise.all(users.map(visit));
 
       expect(answers).toEqual(users.map((user) => ({ status: 200, body: { user } })));
-      // The flushes of the closing responses meet the fault; this flush joins them (and a
-      // hanging answer's request timeout).
+      // The first batch meets the fault: it has arrived. (Each check moves the fake timers on
+      // by 50 ms, which lets the debounced flushes of the closing responses run.)
       await vi.waitFor(() => expect(scene.server.faults.pending()).toBe(0), { timeout: 10_000 });
+      // Nobody answers a hanging one: its request timeout runs out.
+      if (step.delayMs) await vi.advanceTimersByTimeAsync(REQUEST_TIMEOUT_MS);
+      // This flush joins theirs.
       await integration.flush();
       if (outcome === 'retried') {
         expectBackedOff({ consumer, errors, server: scene.server, now: time.now, backoffMs });
