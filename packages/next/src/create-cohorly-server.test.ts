@@ -305,6 +305,27 @@ describe('one client per process', () => {
     expect(third.client).not.toBe(second.client);
   });
 
+  it('answers a close() made while another runs with the same report, once it is done', async () => {
+    // SIGTERM and SIGINT handlers, or two modules, closing at once: the second call resolved
+    // at once with nothing sent, while the first was still delivering.
+    const held = gatedFetch();
+    const cohorly = make({ fetch: held.fetch });
+    for (const name of ['A', 'B', 'C']) void cohorly.client.track('u1', name);
+    const first = cohorly.close({ timeoutMs: 5000 });
+    const second = cohorly.close({ timeoutMs: 5000 });
+    let secondDone = false;
+    void second.then(() => {
+      secondDone = true;
+    });
+    await until(() => held.requests() === 1);
+    expect(secondDone).toBe(false);
+    held.release();
+    const reports = await Promise.all([first, second]);
+    expect(reports).toEqual([reports[0], reports[0]]);
+    expect(reports[0]).toMatchObject({ drained: true, sent: 3 });
+    expect(server.events().map((event) => event.event)).toEqual(['A', 'B', 'C']);
+  });
+
   it('closes its project’s client even if it never tracked (the server of a hot reload)', async () => {
     const options = { token: 'reloaded-project', apiHost: server.url };
     const before = createCohorlyServer(options);

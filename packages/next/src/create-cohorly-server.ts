@@ -1,4 +1,4 @@
-import type { AnyEvents, Cohorly, EventCatalog } from '@cohorly/core';
+import type { AnyEvents, CloseReport, Cohorly, EventCatalog } from '@cohorly/core';
 import {
   type IdentityOptions,
   type RequestAccessor,
@@ -46,6 +46,8 @@ export function createCohorlyServer<Events extends EventCatalog<Events> = AnyEve
   // One batch per request (keyed by its memoized headers() promise): one flush per request.
   const batches = new WeakMap<object, RequestBatch>();
   let shared: SharedClient | undefined;
+  /** The last close(): a call made while it runs (SIGTERM and SIGINT, say) waits for it. */
+  let lastClose: Promise<CloseReport> | undefined;
 
   function connection(): SharedClient {
     if (shared) return shared;
@@ -213,7 +215,10 @@ export function createCohorlyServer<Events extends EventCatalog<Events> = AnyEve
       // the server that tracked may be an older one, and this one is what the app can reach.
       const closing = shared ?? existingClient(options);
       shared = undefined;
-      return closing ? closing.close(closeOptions) : EMPTY_REPORT;
+      // With nothing left to close, a second call reports what the first one delivered,
+      // once it has: resolving at once would let a shutdown path exit before it is done.
+      if (closing) lastClose = closing.close(closeOptions);
+      return lastClose ?? EMPTY_REPORT;
     },
     get client() {
       return connection().client as unknown as Cohorly<Events>;
