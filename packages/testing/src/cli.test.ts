@@ -104,6 +104,27 @@ describe('cohorly-dev-server', () => {
     expect(cli.lines.join('\n')).not.toContain('Broken');
   });
 
+  it('keeps serving and storing events when the reader of its output goes away', async () => {
+    // As `cohorly-dev-server | head -n1` or a script that read the URL: the next event line
+    // used to end the process with an unhandled EPIPE, and the data file lost its events.
+    const data = tempFile('events.jsonl');
+    const cli = await spawnCli(['--port', '0', '--data', data]);
+    cli.child.stdout?.destroy();
+    for (const id of ['one', 'two', 'three']) {
+      const event = trackBody('After Reader Left', 'u1', { $insert_id: id });
+      expect((await post(cli.url, '/track', event)).status).toBe(200);
+    }
+    cli.child.kill('SIGTERM');
+    expect(await cli.exited).toBe(0);
+    expect(cli.stderr()).toBe('');
+    const saved = readFileSync(data, 'utf8').trim().split('\n');
+    expect(saved.map((line) => JSON.parse(line).properties.$insert_id)).toEqual([
+      'one',
+      'two',
+      'three',
+    ]);
+  });
+
   it('exits 0 on SIGINT', async () => {
     const cli = await spawnCli(['--port', '0']);
     cli.child.kill('SIGINT');

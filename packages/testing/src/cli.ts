@@ -7,6 +7,20 @@ import { startTestServer, type TestServer } from './test-server.js';
 // Shutdown must not hang on something unforeseen; past this, exit with a failure.
 const SHUTDOWN_DEADLINE_MS = 5000;
 
+// A reader that goes away (`cohorly-dev-server | head -n1`, a script that read the URL and
+// closed the pipe) must not take the server down with an unhandled EPIPE: it stops printing
+// and goes on serving, and storing events in --data.
+let printing = true;
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') fail(error);
+  printing = false;
+});
+
+/** Writes to stdout while someone reads it. */
+function print(text: string): void {
+  if (printing) process.stdout.write(text);
+}
+
 async function main(args: readonly string[]): Promise<void> {
   let options: ReturnType<typeof parseDevServerArgs>;
   try {
@@ -18,7 +32,7 @@ async function main(args: readonly string[]): Promise<void> {
     return;
   }
   if (options.help) {
-    process.stdout.write(USAGE);
+    print(USAGE);
     return;
   }
 
@@ -34,7 +48,7 @@ async function main(args: readonly string[]): Promise<void> {
     }, SHUTDOWN_DEADLINE_MS).unref();
     await server?.close();
     await writer?.close();
-    process.stdout.write(`cohorly-dev-server stopped (${signal})\n`);
+    print(`cohorly-dev-server stopped (${signal})\n`);
     // Nothing is left on the event loop, so the process ends by itself once stdout drains.
     process.exitCode = 0;
   };
@@ -56,7 +70,7 @@ async function main(args: readonly string[]): Promise<void> {
     initialEvents: log?.events ?? [],
   });
   server.onEvent((event) => {
-    process.stdout.write(`${formatEventLine(event)}\n`);
+    print(`${formatEventLine(event)}\n`);
     writer?.append(event, (error) => {
       process.stderr.write(`cohorly-dev-server: cannot write ${dataFile}: ${error}\n`);
     });
@@ -69,11 +83,11 @@ async function main(args: readonly string[]): Promise<void> {
   }
 
   // The first line is the URL: scripts and tests read it to find a port chosen with --port 0.
-  process.stdout.write(`cohorly-dev-server listening on ${server.url}\n`);
-  process.stdout.write(`open ${server.url}/ to watch events live\n`);
+  print(`cohorly-dev-server listening on ${server.url}\n`);
+  print(`open ${server.url}/ to watch events live\n`);
   if (log !== undefined) {
     const count = log.events.length;
-    process.stdout.write(`loaded ${count} event${count === 1 ? '' : 's'} from ${dataFile}\n`);
+    print(`loaded ${count} event${count === 1 ? '' : 's'} from ${dataFile}\n`);
     if (log.invalidLines.length > 0) {
       process.stderr.write(
         `cohorly-dev-server: skipped unreadable lines ${log.invalidLines.join(', ')} of ${dataFile}\n`,
@@ -81,7 +95,7 @@ async function main(args: readonly string[]): Promise<void> {
     }
   }
   if (options.tokens !== undefined) {
-    process.stdout.write(`accepting tokens: ${options.tokens.join(', ')}\n`);
+    print(`accepting tokens: ${options.tokens.join(', ')}\n`);
   }
 }
 
