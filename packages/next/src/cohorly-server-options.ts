@@ -1,5 +1,12 @@
 import { isTimerMs, MAX_TIMER_MS } from '@cohorly/core';
-import type { ClientOptions, ErrorHandler } from '@cohorly/server-kit';
+import {
+  type ClientOptions,
+  checkCapture,
+  describeValue,
+  type ErrorHandler,
+  isHeaderName,
+  NAME_CHARACTERS,
+} from '@cohorly/server-kit';
 import type { WaitUntil } from './platform-wait-until.js';
 
 /** The signed-in user's distinct id, or nothing for an anonymous visitor. */
@@ -56,6 +63,18 @@ export interface CohorlyServerOptions extends ClientOptions {
   onError?: ErrorHandler;
 }
 
+/** The anonymous-id options, with the default each one stands for. */
+const ANONYMOUS_ID_OPTIONS = {
+  anonymousIdHeader: ['header', 'x-cohorly-anonymous-id'],
+  anonymousIdCookie: ['cookie', 'cohorly_anonymous_id'],
+} as const;
+
+/** The flags of Next.js's `capture`: it has no `path` or `query` flag. */
+const CAPTURE_KEYS: ReadonlyArray<keyof NonNullable<CohorlyServerOptions['capture']>> = [
+  'ip',
+  'userAgent',
+];
+
 /** Throws a TypeError naming the first option of the wrong type. */
 export function checkOptions(options: CohorlyServerOptions): void {
   if (typeof options !== 'object' || options === null) {
@@ -67,12 +86,16 @@ export function checkOptions(options: CohorlyServerOptions): void {
       throw new TypeError(`createCohorlyServer(): ${name} must be a function`);
     }
   }
-  for (const name of ['anonymousIdCookie', 'anonymousIdHeader'] as const) {
-    const value = options[name];
-    if (value !== undefined && value !== false && (typeof value !== 'string' || value === '')) {
-      throw new TypeError(`createCohorlyServer(): ${name} must be a non-empty string or false`);
+  // A name with spaces (or any character a request cannot carry) would never match.
+  for (const [name, [kind, example]] of Object.entries(ANONYMOUS_ID_OPTIONS)) {
+    const value: unknown = options[name as keyof typeof ANONYMOUS_ID_OPTIONS];
+    if (value !== undefined && value !== false && !isHeaderName(value)) {
+      throw new TypeError(
+        `createCohorlyServer(): ${name} must be a ${kind} name such as "${example}" (${NAME_CHARACTERS}) or false, got ${describeValue(value)}`,
+      );
     }
   }
+  checkCapture(options.capture, 'createCohorlyServer()', CAPTURE_KEYS);
   const timeout = options.flushTimeoutMs;
   // A timer cannot wait longer than 2^31 - 1 ms: Node fires a longer one at once.
   if (timeout !== undefined && !isTimerMs(timeout)) {

@@ -1,10 +1,49 @@
-/** A value as an error message shows it: `"x"` for a string, `an array`, else `String()`. */
+/**
+ * A value as an error message shows it: `"x"` for a string, `an array`, `a Promise` (any
+ * thenable), `a Map`, `a Set`, else `String()`.
+ */
 export function describeValue(value: unknown): string {
   if (Array.isArray(value)) return 'an array';
+  if (isThenable(value)) return 'a Promise';
+  if (value instanceof Map) return 'a Map';
+  if (value instanceof Set) return 'a Set';
   return typeof value === 'string' ? JSON.stringify(value) : String(value);
 }
 
-/** An object that is not an array (nor `null`): what options and properties must be. */
+/**
+ * An object that is not an array, a Promise (any thenable), a Map or a Set (nor `null`): what
+ * options and properties must be. Those four would be spread as `{}` or `{"0": …}`, so an
+ * `async` callback's properties, say, would be lost without a word. Other objects, class
+ * instances included, are accepted as they always were: their own fields are what is sent.
+ */
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    !isThenable(value) &&
+    !(value instanceof Map) &&
+    !(value instanceof Set)
+  );
+}
+
+/** What `await` would wait for: an object or a function with a callable `then`. */
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    ((typeof value === 'object' && value !== null) || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
+/**
+ * Marks a Promise a callback returned by mistake as handled: its rejection (an `async`
+ * `identify` whose session store is down) would otherwise be an unhandled rejection, which
+ * ends a Node process. The mistake itself is reported by the caller.
+ */
+export function ignoreRejection(value: PromiseLike<unknown>): void {
+  try {
+    value.then(undefined, () => undefined);
+  } catch {
+    // A thenable whose then() throws has nothing left to handle.
+  }
 }

@@ -42,6 +42,29 @@ describe('resolveDistinctId', () => {
     expect(resolveDistinctId(anon, plainAccessor, { identify }, '')).toBe('anon');
   });
 
+  it('names a Promise from an async identify(req), instead of "got an object"', () => {
+    const message =
+      'identify(req) returned a Promise: it must return the id synchronously, e.g. from req.user set by your auth middleware';
+    const asyncIdentify = async (req: { user?: string }) => req.user;
+    expect(() =>
+      resolveDistinctId(everything, plainAccessor, { identify: asyncIdentify as never }),
+    ).toThrow(new TypeError(message));
+    // Any thenable, not only a native Promise.
+    const thenable = Object.defineProperty({}, 'then', { value: () => undefined });
+    expect(() =>
+      resolveDistinctId(everything, plainAccessor, { identify: () => thenable as never }),
+    ).toThrow(message);
+    // An explicit id never asks identify(req).
+    expect(
+      resolveDistinctId(
+        everything,
+        plainAccessor,
+        { identify: asyncIdentify as never },
+        'explicit',
+      ),
+    ).toBe('explicit');
+  });
+
   it('never reads an anonymous id with anonymousId: false', () => {
     expect(
       resolveDistinctId({ ...everything, user: undefined }, plainAccessor, { anonymousId: false }),

@@ -1,4 +1,5 @@
 import { parse as parseCookies } from 'cookie';
+import { ignoreRejection, isThenable } from './describe-value.js';
 import type { RequestAccessor } from './request-accessor.js';
 
 /** Where an anonymous visitor's id is read from. */
@@ -18,9 +19,9 @@ export interface AnonymousIdSource {
 /** How a request's user is found. */
 export interface IdentityOptions<Req> {
   /**
-   * Returns the signed-in user's distinct id, or nothing for an anonymous request. It is
-   * called when an event is tracked, not when the middleware runs, so an auth middleware
-   * mounted after Cohorly's still counts.
+   * Returns the signed-in user's distinct id, or nothing for an anonymous request,
+   * synchronously (not from an `async` function). It is called when an event is tracked, not
+   * when the middleware runs, so an auth middleware mounted after Cohorly's still counts.
    * @default none
    */
   identify?: (req: Req) => string | number | null | undefined;
@@ -38,7 +39,7 @@ const DEFAULT_COOKIE = 'cohorly_anonymous_id';
 /**
  * The distinct id of a request: an explicit id, else `identify(req)`, else the anonymous id
  * from the configured header or cookie, else `undefined`. Throws a `TypeError` when
- * `identify(req)` returns something that is no id (an object, `NaN`, a boolean).
+ * `identify(req)` returns something that is no id (an object, a Promise, `NaN`, a boolean).
  */
 export function resolveDistinctId<Req>(
   req: Req,
@@ -53,6 +54,14 @@ export function resolveDistinctId<Req>(
   }
   if (typeof user === 'string') return user;
   if (typeof user === 'number' && Number.isFinite(user)) return String(user);
+  // An async identify (a session lookup) returns a Promise every time: no event would ever
+  // be sent, and "got an object" would not say why.
+  if (isThenable(user)) {
+    ignoreRejection(user);
+    throw new TypeError(
+      'identify(req) returned a Promise: it must return the id synchronously, e.g. from req.user set by your auth middleware',
+    );
+  }
   // String() would make every user of an object-returning identify "[object Object]": one
   // user for the whole app.
   const got = typeof user === 'object' ? 'an object' : String(user);

@@ -1,5 +1,11 @@
 export { CohorlyIntegration } from './integration.js';
-export { checkIntegrationOptions } from './check-integration-options.js';
+export {
+  checkCapture,
+  checkIntegrationOptions,
+  isHeaderName,
+  NAME_CHARACTERS,
+} from './check-integration-options.js';
+export { describeValue } from './describe-value.js';
 export type {
   FlushMode,
   IntegrationOptions,

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { plainAccessor, plainRequest } from '../test/plain-request.js';
 import { requestProperties } from './request-properties.js';
 
@@ -40,5 +40,59 @@ describe('requestProperties', () => {
     expect(requestProperties(req, plainAccessor, { superProperties: () => undefined })).toEqual({
       $path: '/search',
     });
+  });
+
+  it('leaves out the keys the SDK stamps on each event, and reports them once per call', () => {
+    const errors: unknown[] = [];
+    const props = requestProperties(
+      req,
+      plainAccessor,
+      { superProperties: () => ({ tenant: 'acme', $insert_id: 'req-1', distinct_id: 'acme' }) },
+      (error) => errors.push(error),
+      'track "Viewed"',
+    );
+
+    expect(props).toEqual({ $path: '/search', tenant: 'acme' });
+    expect(errors.map((e) => (e as Error).message)).toEqual([
+      `track "Viewed": superProperties(req) returned distinct_id, which would replace the event's user, even one tracked with an explicit { distinctId }; $insert_id, which would give every event of the request the same insert id, so the server would keep only one of them; left out of the event (the SDK sets them itself)`,
+    ]);
+  });
+
+  it('reports nothing when no stamped key is returned, and warns by default when one is', () => {
+    const onError = vi.fn();
+    const options = { superProperties: () => ({ tenant: 'acme', $time: 1 }) };
+    expect(requestProperties(req, plainAccessor, options, onError)).toEqual({
+      $path: '/search',
+      tenant: 'acme',
+      $time: 1,
+    });
+    expect(onError).not.toHaveBeenCalled();
+
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      expect(
+        requestProperties(req, plainAccessor, { superProperties: () => ({ time: undefined }) }),
+      ).toEqual({ $path: '/search' });
+      expect(warn).toHaveBeenCalledWith(
+        '[cohorly] superProperties(req) returned time, which would replace the time each event happened; left out of the event (the SDK sets it itself)',
+      );
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it('throws for a Promise, a Map or a Set, which would add nothing', () => {
+    const returning = (value: unknown) => () =>
+      requestProperties(req, plainAccessor, { superProperties: () => value as never });
+    expect(returning(Promise.resolve({ plan: 'pro' }))).toThrow(
+      'superProperties(req) returned a Promise: superProperties must return its properties synchronously',
+    );
+    expect(returning(Object.defineProperty({}, 'then', { value: () => undefined }))).toThrow(
+      'returned a Promise',
+    );
+    expect(returning(new Map([['plan', 'pro']]))).toThrow(
+      'superProperties(req) must return a plain object, got a Map',
+    );
+    expect(returning(new Set(['pro']))).toThrow('got a Set');
   });
 });

@@ -1,5 +1,6 @@
 import type { Properties } from '@cohorly/core';
-import { describeValue, isPlainObject } from './describe-value.js';
+import { describeValue, ignoreRejection, isPlainObject, isThenable } from './describe-value.js';
+import { type ErrorHandler, reportError, warnOnError } from './report-error.js';
 import type { RequestAccessor } from './request-accessor.js';
 
 /**
@@ -36,22 +37,45 @@ export interface RequestPropertiesOptions<Req> {
   /** What to capture from the request itself. */
   capture?: CaptureOptions;
   /**
-   * Extra properties for every event of a request (a tenant, a plan, an experiment). Event
-   * properties win over them.
+   * Extra properties for every event of a request (a tenant, a plan, an experiment), returned
+   * synchronously. Event properties win over them. The keys the SDK sets on each event
+   * (`token`, `distinct_id`, `time`, `$insert_id`, `$lib`, `$lib_version`) are left out, and
+   * `onError` says so: pass `{ distinctId }` to `track()` to send an event to another user.
    * @default none
    */
   superProperties?: (req: Req) => Properties | undefined;
 }
 
 /**
+ * Why a key `superProperties(req)` returns is left out: the keys the SDK stamps on each event.
+ * Per-call `track()` properties may still set `time` or `$insert_id` for one event; returned
+ * for every event of a request, they would misfile all of them.
+ */
+const STAMPED_KEYS: Readonly<Record<string, string>> = {
+  token: "which would replace the project's token",
+  distinct_id:
+    "which would replace the event's user, even one tracked with an explicit { distinctId }",
+  time: 'which would replace the time each event happened',
+  $insert_id:
+    'which would give every event of the request the same insert id, so the server would keep only one of them',
+  $lib: "which would replace the SDK's name",
+  $lib_version: "which would replace the SDK's version",
+};
+const STAMPED_KEY_NAMES = Object.keys(STAMPED_KEYS);
+
+/**
  * The properties a request adds to its events, per the options. Throws, naming
- * `superProperties(req)`, when it throws or returns something other than a plain object:
- * the caller does not send the event, and reports why.
+ * `superProperties(req)`, when it throws or returns something other than a plain object (a
+ * Promise, say): the caller does not send the event, and reports why. The keys the SDK stamps
+ * on each event are left out of what `superProperties(req)` returns, and reported to `onError`
+ * (once per call, prefixed with `caller`), without stopping the event.
  */
 export function requestProperties<Req>(
   req: Req,
   accessor: RequestAccessor<Req>,
   options: RequestPropertiesOptions<Req>,
+  onError: ErrorHandler = warnOnError,
+  caller?: string,
 ): Record<string, unknown> {
   const capture = options.capture ?? {};
   const props: Record<string, unknown> = {};
@@ -76,11 +100,36 @@ export function requestProperties<Req>(
     throw new Error(`superProperties(req) threw: ${reason}`, { cause: error });
   }
   if (extra === undefined || extra === null) return props;
-  // Spread as it is, a string or an array would become {"0": …} without a word.
+  // Spread as it is, a Promise (from an async superProperties) or a Map would add nothing,
+  // and a string or an array {"0": …}, all without a word.
+  if (isThenable(extra)) {
+    ignoreRejection(extra);
+    throw new TypeError(
+      'superProperties(req) returned a Promise: superProperties must return its properties synchronously (read them from req, set by a middleware that runs before this one)',
+    );
+  }
   if (!isPlainObject(extra)) {
     throw new TypeError(
       `superProperties(req) must return a plain object, got ${describeValue(extra)}`,
     );
   }
-  return { ...props, ...extra };
+  const merged = { ...props, ...extra };
+  // Usually a few keys and none stamped: six lookups, and nothing allocated.
+  let stamped: string[] | undefined;
+  for (const key of STAMPED_KEY_NAMES) {
+    if (!Object.hasOwn(extra, key)) continue;
+    stamped ??= [];
+    stamped.push(key);
+  }
+  if (stamped === undefined) return merged;
+  for (const key of stamped) delete merged[key];
+  const why = stamped.map((key) => `${key}, ${STAMPED_KEYS[key]}`).join('; ');
+  const prefix = caller === undefined ? '' : `${caller}: `;
+  reportError(
+    onError,
+    new Error(
+      `${prefix}superProperties(req) returned ${why}; left out of the event (the SDK sets ${stamped.length === 1 ? 'it' : 'them'} itself)`,
+    ),
+  );
+  return merged;
 }

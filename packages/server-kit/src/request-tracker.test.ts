@@ -270,6 +270,144 @@ describe('RequestTracker', () => {
     expect(recorder.events().map((e) => e.properties.tenant)).toEqual(['a']);
   });
 
+  it('leaves the keys the SDK stamps out of superProperties(req), says so once per call, and delivers every event', async () => {
+    const server = await startTestServer();
+    try {
+      const client = new Cohorly(TOKEN, { consumer: new Consumer({ apiHost: server.url }) });
+      const { tracker, messages } = setup(
+        signedIn(),
+        {
+          identify,
+          // A tenant-wide id, a request id and a fixed time, as a user might put them there.
+          superProperties: (req) => ({
+            tenant: req.headers['x-tenant'],
+            distinct_id: 'tenant-acme',
+            $insert_id: 'req-1',
+            time: 0,
+          }),
+        },
+        client,
+      );
+      const before = Date.now();
+
+      await tracker.track('Viewed A');
+      await tracker.track('Clicked B');
+      await tracker.track('System Job', {}, { distinctId: 'system' });
+      // A caller's own time and $insert_id for one event are still its to set.
+      await tracker.track('Imported', { time: 1_700_000_000_000, $insert_id: 'import-1' });
+
+      const events = await server.waitForEvents(4);
+      const byName = Object.fromEntries(events.map((e) => [e.event, e]));
+      expect(events.map((e) => [e.event, e.distinctId, e.properties.tenant]).sort()).toEqual([
+        ['Clicked B', 'user-1', 'acme'],
+        ['Imported', 'user-1', 'acme'],
+        ['System Job', 'system', 'acme'],
+        ['Viewed A', 'user-1', 'acme'],
+      ]);
+      for (const name of ['Viewed A', 'Clicked B', 'System Job']) {
+        expect(byName[name]!.properties.time).toBeGreaterThanOrEqual(before);
+        expect(byName[name]!.insertId).not.toBe('req-1');
+      }
+      expect(byName.Imported!.properties.time).toBe(1_700_000_000_000);
+      expect(byName.Imported!.insertId).toBe('import-1');
+      const why =
+        "superProperties(req) returned distinct_id, which would replace the event's user, even one tracked with an explicit { distinctId }; " +
+        'time, which would replace the time each event happened; ' +
+        '$insert_id, which would give every event of the request the same insert id, so the server would keep only one of them; ' +
+        'left out of the event (the SDK sets them itself)';
+      expect(messages()).toEqual(
+        ['Viewed A', 'Clicked B', 'System Job', 'Imported'].map((e) => `track "${e}": ${why}`),
+      );
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("keeps the event's token and library when superProperties(req) returns its own", async () => {
+    const { tracker, recorder, messages } = setup(signedIn(), {
+      identify,
+      superProperties: () => ({
+        token: 'other-project',
+        $lib: 'mine',
+        $lib_version: '9',
+        plan: 'pro',
+      }),
+    });
+
+    await tracker.track('Viewed');
+
+    const event = recorder.expectEvent('Viewed');
+    expect(event.properties).toMatchObject({ plan: 'pro' });
+    expect(event.properties.$lib).not.toBe('mine');
+    expect(event.properties.$lib_version).not.toBe('9');
+    expect(messages()).toEqual([
+      `track "Viewed": superProperties(req) returned token, which would replace the project's token; $lib, which would replace the SDK's name; $lib_version, which would replace the SDK's version; left out of the event (the SDK sets them itself)`,
+    ]);
+  });
+
+  it('reports async callbacks and Maps instead of dropping their properties without a word', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      let result: unknown;
+      const { tracker, recorder, messages } = setup(signedIn(), {
+        identify,
+        superProperties: () => result as never,
+      });
+      result = Promise.resolve({ plan: 'pro' });
+      await tracker.track('Async');
+      result = Promise.reject(new Error('tenant lookup failed'));
+      await tracker.track('Rejected');
+      result = new Map([['plan', 'pro']]);
+      await tracker.track('Mapped');
+      result = { plan: 'pro' };
+      await tracker.track('Pending', Promise.resolve({ total: 9 }) as never);
+      await tracker.track('Failed', Promise.reject(new Error('order lookup failed')) as never);
+      await tracker.track('Kept');
+
+      const promised =
+        'superProperties(req) returned a Promise: superProperties must return its properties synchronously (read them from req, set by a middleware that runs before this one)';
+      expect(messages()).toEqual([
+        `track "Async" was not sent: ${promised}`,
+        `track "Rejected" was not sent: ${promised}`,
+        'track "Mapped" was not sent: superProperties(req) must return a plain object, got a Map',
+        'track "Pending" was not sent: properties must be a plain object, got a Promise (track() reads properties synchronously: await them first)',
+        'track "Failed" was not sent: properties must be a plain object, got a Promise (track() reads properties synchronously: await them first)',
+      ]);
+      expect(recorder.events().map((e) => [e.event, e.properties.plan])).toEqual([['Kept', 'pro']]);
+
+      const asyncIdentify = setup(signedIn(), {
+        identify: (async (req: PlainRequest) => req.user) as never,
+      });
+      const failingIdentify = setup(signedIn(), {
+        identify: (async () => {
+          throw new Error('session store down');
+        }) as never,
+      });
+      await asyncIdentify.tracker.track('Viewed');
+      await failingIdentify.tracker.track('Viewed');
+      // Dropped for want of a user, a rejecting Promise given as properties is still handled.
+      await setup(plainRequest(), { identify }).tracker.track(
+        'Nobody',
+        Promise.reject(new Error('never read')) as never,
+      );
+
+      const asyncId =
+        'identify(req) returned a Promise: it must return the id synchronously, e.g. from req.user set by your auth middleware';
+      expect([...asyncIdentify.messages(), ...failingIdentify.messages()]).toEqual([
+        asyncId,
+        asyncId,
+      ]);
+      expect([asyncIdentify, failingIdentify].flatMap((s) => s.recorder.messages())).toEqual([]);
+      // Turns for a stray rejection to surface.
+      for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   it('shields the caller from an onError that throws', async () => {
     const recorder = createRecorder();
     const reported: string[] = [];

@@ -1,5 +1,5 @@
 import type { AnyEvents, Cohorly, EventCatalog, Properties } from '@cohorly/core';
-import { describeValue, isPlainObject } from './describe-value.js';
+import { describeValue, ignoreRejection, isPlainObject, isThenable } from './describe-value.js';
 import { type IdentityOptions, resolveDistinctId } from './identity.js';
 import { type ErrorHandler, reportError } from './report-error.js';
 import type { RequestAccessor } from './request-accessor.js';
@@ -80,17 +80,30 @@ export class RequestTracker<Events extends EventCatalog<Events> = AnyEvents> {
   /** Tracks an event for the request's user, with the request's properties merged in. */
   track<E extends keyof Events & string>(event: E, ...args: TrackerArgs<Events, E>): Promise<void> {
     const [properties, options] = args as [Properties | undefined, TrackOptions | undefined];
+    // A Promise (from an async properties callback) is refused below, or not looked at when the
+    // event is dropped: its rejection must not end the process either way.
+    if (isThenable(properties)) ignoreRejection(properties);
     const what = `track "${event}"`;
     return this.forUser(what, options, (id) => {
-      // Checked before the merge, which would turn an array into {"0": …} without a word.
+      // Checked before the merge, which would turn an array into {"0": …} and a Promise into
+      // nothing, without a word.
       if (properties !== undefined && !isPlainObject(properties)) {
+        const hint = isThenable(properties)
+          ? ' (track() reads properties synchronously: await them first)'
+          : '';
         throw new TypeError(
-          `${what} was not sent: properties must be a plain object, got ${describeValue(properties)}`,
+          `${what} was not sent: properties must be a plain object, got ${describeValue(properties)}${hint}`,
         );
       }
       let fromRequest: Record<string, unknown>;
       try {
-        fromRequest = requestProperties(this.scope.req, this.scope.accessor, this.scope.options);
+        fromRequest = requestProperties(
+          this.scope.req,
+          this.scope.accessor,
+          this.scope.options,
+          this.scope.onError,
+          what,
+        );
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
         throw new Error(`${what} was not sent: ${reason}`, { cause: error });
