@@ -39,6 +39,31 @@ describe('cohorly() configuration', () => {
     );
   });
 
+  it('names the option, as written, of a configuration it cannot use', () => {
+    const cases: [unknown, string][] = [
+      [null, 'cohorly(): options must be an object, got null'],
+      [
+        { token: TOKEN, batching: { flushInterval: 1000 } },
+        'cohorly(): batching.flushInterval is not an option; batching takes maxSize, maxQueueSize, flushIntervalMs',
+      ],
+      [
+        { token: TOKEN, batching: { maxSize: '50' } },
+        'cohorly(): batching.maxSize must be a number, got "50"',
+      ],
+      [
+        { token: TOKEN, batching: 'fast' },
+        'cohorly(): batching must be an object such as { maxSize: 100 }, got "fast"',
+      ],
+      [
+        { token: TOKEN, apiHost: 'localhost:4000' },
+        'cohorly(): apiHost must be an absolute http:// or https:// URL, got "localhost:4000"',
+      ],
+    ];
+    for (const [options, message] of cases) {
+      expect(() => cohorly(options as never)).toThrow(new TypeError(message));
+    }
+  });
+
   it('uses the client it is given, and exposes it', async () => {
     const client = new Cohorly(TOKEN, { apiHost: 'http://127.0.0.1:9' });
     const analytics = cohorly({ client });

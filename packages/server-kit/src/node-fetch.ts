@@ -194,5 +194,8 @@ function requestHeaders(headers: RequestInit['headers']): Record<string, string>
  * CPU per event of the global fetch.
  */
 export function withNodeFetch<Options extends ClientOptions>(options: Options): Options {
+  // Options that are no object are passed on as they are, for the integration's own check
+  // to name the problem.
+  if (typeof options !== 'object' || options === null) return options;
   return options.client || options.fetch ? options : { ...options, fetch: createNodeFetch() };
 }

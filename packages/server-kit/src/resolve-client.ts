@@ -5,6 +5,7 @@ import {
   type CloseReport,
   type FetchLike,
 } from '@cohorly/core';
+import { describeValue, isPlainObject } from './describe-value.js';
 import { readEnv } from './read-env.js';
 import type { ErrorHandler } from './report-error.js';
 
@@ -75,12 +76,51 @@ export function resolveClient(
       `${integration}: no Cohorly project token. Pass { token } (or { client }) in the options, or set the COHORLY_TOKEN environment variable.`,
     );
   }
-  const consumer = new BufferedConsumer({
-    apiHost: options.apiHost ?? readEnv('COHORLY_API_HOST'),
-    ...options.batching,
-    ...(options.fetch ? { fetch: options.fetch } : {}),
-    onError,
-  });
+  checkBatching(options.batching, integration);
+  let consumer: BufferedConsumer;
+  try {
+    consumer = new BufferedConsumer({
+      apiHost: options.apiHost ?? readEnv('COHORLY_API_HOST'),
+      ...options.batching,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+      onError,
+    });
+  } catch (error) {
+    throw namedForIntegration(error, integration);
+  }
   const client = new Cohorly(token, { consumer });
   return { client, owned: true, close: (closeOptions) => client.close(closeOptions) };
+}
+
+/** The options of `batching`: what the integration passes to its `BufferedConsumer`. */
+const BATCHING_KEYS = ['maxSize', 'maxQueueSize', 'flushIntervalMs'];
+
+/** A misspelt key (`flushInterval`, `max_size`) would be ignored without a word. */
+function checkBatching(batching: unknown, integration: string): void {
+  if (batching === undefined) return;
+  if (!isPlainObject(batching)) {
+    throw new TypeError(
+      `${integration}: batching must be an object such as { maxSize: 100 }, got ${describeValue(batching)}`,
+    );
+  }
+  for (const key of Object.keys(batching)) {
+    if (!BATCHING_KEYS.includes(key)) {
+      throw new TypeError(
+        `${integration}: batching.${key} is not an option; batching takes ${BATCHING_KEYS.join(', ')}`,
+      );
+    }
+  }
+}
+
+/**
+ * The consumer's own error, named as the user wrote the option: `cohorly(): batching.maxSize
+ * …`, not `BufferedConsumer: maxSize …` of an object they never created.
+ */
+function namedForIntegration(error: unknown, integration: string): unknown {
+  if (!(error instanceof TypeError)) return error;
+  const match = /^BufferedConsumer: (\w+)(.*)$/s.exec(error.message);
+  if (!match) return error;
+  const [, option = '', rest = ''] = match;
+  const name = BATCHING_KEYS.includes(option) ? `batching.${option}` : option;
+  return new TypeError(`${integration}: ${name}${rest}`, { cause: error });
 }
