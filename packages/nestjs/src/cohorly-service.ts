@@ -43,10 +43,11 @@ export class CohorlyService<Events extends EventCatalog<Events> = AnyEvents> {
   }
 
   /**
-   * Uses `distinctId` for the rest of the current request (after a sign-up or a login).
-   * Outside a request there is nothing to identify: `onError` says so.
+   * Uses `distinctId` for the rest of the current request (after a sign-up or a login); a
+   * number (a database key) is taken as its text. Outside a request there is nothing to
+   * identify: `onError` says so.
    */
-  identify(distinctId: string): void {
+  identify(distinctId: string | number): void {
     const tracker = currentTracker();
     if (tracker) tracker.identify(distinctId);
     else this.outsideRequest('identify()', 'had no effect', 'pass { distinctId } to each call');

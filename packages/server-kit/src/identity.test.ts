@@ -42,6 +42,20 @@ describe('resolveDistinctId', () => {
     expect(resolveDistinctId(anon, plainAccessor, { identify }, '')).toBe('anon');
   });
 
+  it('refuses a numeric id past 2^53, which has lost digits (two users would share it)', () => {
+    const req = plainRequest();
+    // A BIGINT primary key read as a JS number: it no longer ends in 890.
+    const key = Number('12345678901234567890');
+    expect(() => resolveDistinctId(req, plainAccessor, { identify: () => key })).toThrow(
+      new TypeError(
+        'identify(req) returned 12345678901234567000, which is no whole number JavaScript holds exactly (ids past 2^53 lose digits, so users would share one): pass the id as a string',
+      ),
+    );
+    expect(resolveDistinctId(req, plainAccessor, { identify: () => 2 ** 53 - 1 })).toBe(
+      '9007199254740991',
+    );
+  });
+
   it('names a Promise from an async identify(req), instead of "got an object"', () => {
     const message =
       'identify(req) returned a Promise: it must return the id synchronously, e.g. from req.user set by your auth middleware';

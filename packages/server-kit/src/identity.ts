@@ -1,5 +1,5 @@
 import { parse as parseCookies } from 'cookie';
-import { ignoreRejection, isThenable } from './describe-value.js';
+import { describeValue, ignoreRejection, isThenable } from './describe-value.js';
 import type { RequestAccessor } from './request-accessor.js';
 
 /** Where an anonymous visitor's id is read from. */
@@ -53,7 +53,9 @@ export function resolveDistinctId<Req>(
     return anonymousIdOf(req, accessor, options.anonymousId);
   }
   if (typeof user === 'string') return user;
-  if (typeof user === 'number' && Number.isFinite(user)) return String(user);
+  if (typeof user === 'number' && Number.isFinite(user)) {
+    return idOfNumber(user, 'identify(req) returned');
+  }
   // An async identify (a session lookup) returns a Promise every time: no event would ever
   // be sent, and "got an object" would not say why.
   if (isThenable(user)) {
@@ -64,9 +66,20 @@ export function resolveDistinctId<Req>(
   }
   // String() would make every user of an object-returning identify "[object Object]": one
   // user for the whole app.
-  const got = typeof user === 'object' ? 'an object' : String(user);
+  const got = typeof user === 'object' ? 'an object' : describeValue(user);
   throw new TypeError(
     `identify(req) must return a string or a number (or nothing for no user), got ${got}`,
+  );
+}
+
+/**
+ * A numeric user id (a database key) as a distinct id. Only a safe integer has one exact
+ * text: past 2^53 a number has lost digits already, and two users would share an id.
+ */
+export function idOfNumber(id: number, what: string): string {
+  if (Number.isSafeInteger(id)) return String(id);
+  throw new TypeError(
+    `${what} ${String(id)}, which is no whole number JavaScript holds exactly (ids past 2^53 lose digits, so users would share one): pass the id as a string`,
   );
 }
 

@@ -66,6 +66,24 @@ describe('RequestTracker', () => {
     ]);
   });
 
+  it('takes a numeric id (a database key) in identify(id), as identify(req) does', async () => {
+    const { tracker, recorder, messages } = setup(signedIn(), { identify });
+    tracker.identify(1234);
+    await tracker.track('Signed Up');
+    tracker.identify(2 ** 64);
+    tracker.identify({ id: 5 } as never);
+    await tracker.track('Upgraded');
+
+    expect(recorder.events().map((e) => [e.event, e.distinctId])).toEqual([
+      ['Signed Up', '1234'],
+      ['Upgraded', '1234'],
+    ]);
+    expect(messages()).toEqual([
+      'identify: distinctId is 18446744073709552000, which is no whole number JavaScript holds exactly (ids past 2^53 lose digits, so users would share one): pass the id as a string',
+      'identify: distinctId must be a non-empty string or a number, got [object Object]',
+    ]);
+  });
+
   it('aliases to the request id by default, and sends people operations for the request user', async () => {
     const req = plainRequest({ headers: { 'x-cohorly-anonymous-id': 'anon-1' } });
     const { tracker, recorder, errors } = setup(req);

@@ -1,6 +1,6 @@
 import type { AnyEvents, Cohorly, EventCatalog, Properties } from '@cohorly/core';
 import { describeValue, ignoreRejection, isPlainObject, isThenable } from './describe-value.js';
-import { type IdentityOptions, resolveDistinctId } from './identity.js';
+import { type IdentityOptions, idOfNumber, resolveDistinctId } from './identity.js';
 import { type ErrorHandler, reportError } from './report-error.js';
 import type { RequestAccessor } from './request-accessor.js';
 import { type RequestPropertiesOptions, requestProperties } from './request-properties.js';
@@ -65,16 +65,25 @@ export class RequestTracker<Events extends EventCatalog<Events> = AnyEvents> {
     }
   }
 
-  /** Uses `distinctId` for the rest of this request (after a sign-up or a login, say). */
-  identify(distinctId: string): void {
-    if (typeof distinctId !== 'string' || distinctId === '') {
-      reportError(
-        this.scope.onError,
-        new TypeError('identify: distinctId must be a non-empty string'),
-      );
-      return;
+  /**
+   * Uses `distinctId` for the rest of this request (after a sign-up or a login, say). A
+   * number (a database key) is taken as its text, as `identify(req)`'s is.
+   */
+  identify(distinctId: string | number): void {
+    try {
+      if (typeof distinctId === 'number') {
+        this.identified = idOfNumber(distinctId, 'identify: distinctId is');
+        return;
+      }
+      if (typeof distinctId !== 'string' || distinctId === '') {
+        throw new TypeError(
+          `identify: distinctId must be a non-empty string or a number, got ${describeValue(distinctId)}`,
+        );
+      }
+      this.identified = distinctId;
+    } catch (error) {
+      reportError(this.scope.onError, error);
     }
-    this.identified = distinctId;
   }
 
   /** Tracks an event for the request's user, with the request's properties merged in. */
