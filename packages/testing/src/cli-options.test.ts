@@ -22,6 +22,7 @@ describe('parseDevServerArgs', () => {
   it('throws a UsageError naming the problem', () => {
     const cases: [string[], RegExp][] = [
       [['--port', '70000'], /--port must be a number 0-65535, got "70000"/],
+      [['--data', ''], /--data must not be empty/],
       [['--port', '-1'], /--port/],
       [['--port', '1.5'], /--port/],
       [['--nope'], /Unknown option '--nope'/],

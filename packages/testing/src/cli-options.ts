@@ -55,6 +55,8 @@ export function parseDevServerArgs(args: readonly string[]): DevServerOptions {
   if (host === '') throw new UsageError('--host must not be empty');
   const tokens = values.token;
   if (tokens?.some((token) => token === '')) throw new UsageError('--token must not be empty');
+  // An empty path (`--data "$UNSET_VAR"`) would fail later with a bare ENOENT.
+  if (values.data === '') throw new UsageError('--data must not be empty');
   return {
     port,
     host,
