@@ -280,6 +280,19 @@ describe('retryable failures: 429, 5xx, network errors', () => {
     ).toBe(expected);
   });
 
+  it('waits a second between attempts of drain() and close() when Retry-After is 0', async () => {
+    // No window opens: close() retried such a server in a tight loop, hundreds of requests a
+    // second for its whole deadline.
+    const { client, consumer, sleeps } = setup();
+    server.always({ status: 429, headers: { 'Retry-After': '0' } });
+    await client.track('u', 'A');
+    const report = await consumer.close({ timeoutMs: 10_000 });
+    expect(report).toMatchObject({ drained: false, undelivered: 1 });
+    // Each attempt is a flush (at most two requests), one second apart.
+    expect(server.requests.length).toBeLessThanOrEqual(22);
+    expect(sleeps).toEqual(Array(10).fill(1000));
+  });
+
   it('treats a connection reset as retryable', async () => {
     const { client, consumer, time, errors } = setup();
     server.script({ reset: true });

@@ -26,6 +26,9 @@ import { type HttpOutcome, isOk, isRetryable, postJson } from './transport.js';
 /** The server's limit on items in one batch. */
 export const MAX_BATCH_SIZE = 500;
 
+/** The least `drain()` and `close()` wait between two failed attempts, in milliseconds. */
+const MIN_RETRY_GAP_MS = 1000;
+
 /** Options of {@link BufferedConsumer}. */
 export interface BufferedConsumerOptions extends TransportOptions {
   /**
@@ -309,7 +312,13 @@ export class BufferedConsumer implements CohorlyConsumer {
       const done = await raceDeadline(running, deadline - this.clock());
       if (done === 'deadline') return { done: false, running };
       if (done) return { done: true };
-      const wait = Math.min(this.nextAttemptAt, deadline) - this.clock();
+      // A server that fails with `Retry-After: 0` (or less) opens no window: without a
+      // floor, drain() and close() would retry it in a tight loop, hundreds of requests a
+      // second against a server that is rate limiting.
+      const wait = Math.max(
+        Math.min(this.nextAttemptAt, deadline) - this.clock(),
+        Math.min(MIN_RETRY_GAP_MS, deadline - this.clock()),
+      );
       // A plain sleep, bounded by the deadline: listening to the abort signal here would add
       // one listener per concurrent drain() (a serverless function's requests during an
       // outage), and past ten Node.js warns of a leak. Nothing aborts while a turn sleeps:

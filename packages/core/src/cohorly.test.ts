@@ -308,12 +308,23 @@ describe('bad input', () => {
     [
       'a meta that replaces the properties',
       (c) => c.track('u1', 'E', {}, { properties: 'x' }),
-      /Cohorly\.track: properties must be a plain object, got "x"/,
+      /Cohorly\.track: meta\.properties would replace the event's properties/,
+    ],
+    [
+      // Valid, but without the user, time and $insert_id stamped on the properties.
+      'a meta that replaces the properties with valid ones',
+      (c) => c.track('u1', 'E', {}, { properties: { token: 'T', distinct_id: 'someone-else' } }),
+      /Cohorly\.track: meta\.properties would replace the event's properties/,
     ],
     [
       'a meta that replaces the event name',
-      (c) => c.importData('u1', 'E', 1, {}, { event: '' }),
-      /Cohorly\.importData: event must be a non-empty string, got ""/,
+      (c) => c.importData('u1', 'E', 1, {}, { event: 'Other Event' }),
+      /^Cohorly\.importData: meta\.event would replace the event name; pass the name as the event$/,
+    ],
+    [
+      'a "token" meta key of an event',
+      (c) => c.track('u1', 'E', {}, { token: 'reset-abc123' }),
+      /^Cohorly\.track: meta\.token must be this client's project token/,
     ],
     [
       'peopleUpdate with two operations',

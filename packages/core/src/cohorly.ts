@@ -8,7 +8,7 @@ import type {
 import { Consumer } from './consumer.js';
 import type { Endpoint } from './endpoints.js';
 import { newInsertId } from './insert-id.js';
-import { checkEventMessage, checkPeopleMessage, show } from './message-rules.js';
+import { checkEventMessage, checkEventMeta, checkPeopleMessage, show } from './message-rules.js';
 import type {
   AnyEvents,
   EventArgs,
@@ -286,6 +286,7 @@ export class Cohorly<Events extends EventCatalog<Events> = AnyEvents> {
     // importData forces the time after the caller's properties, as the Python SDK does.
     const forced = time === undefined ? undefined : { time };
     const checkedMeta = checkMeta(meta, caller);
+    if (checkedMeta !== undefined) checkEventMeta(checkedMeta, caller, this.token);
     const message = {
       event,
       properties: { ...stamped, ...given, ...forced },

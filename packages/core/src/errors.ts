@@ -2,13 +2,20 @@ const marker = Symbol.for('cohorly.error');
 
 /** What went wrong, in a form a program can branch on. */
 export type CohorlyErrorCode =
-  /** The server answered with a status that is retried (429, 5xx) and retries ran out. */
+  /**
+   * The server answered with a status that is retried (429, 5xx): `BufferedConsumer` keeps
+   * the messages and retries after the backoff (`retryable`); `Consumer` rejects with it once
+   * its retries ran out.
+   */
   | 'server_error'
   /** The request failed before an answer: connection refused or reset, DNS, TLS. */
   | 'network_error'
   /** No answer within `requestTimeoutMs`, or the request was aborted by `close()`. */
   | 'timeout'
-  /** The server rejected the token (401); the messages are kept and retried after 600 s. */
+  /**
+   * The server rejected the token (401): `BufferedConsumer` keeps the messages and retries
+   * after 600 s; `Consumer` rejects at once.
+   */
   | 'unauthorized'
   /** The server permanently rejected a batch (400 or another 4xx); the batch was dropped. */
   | 'rejected'

@@ -39,6 +39,27 @@ export function checkPeopleMessage(
   if (problem !== undefined) throw new TypeError(`${caller}: ${problem}`);
 }
 
+/**
+ * Throws a `TypeError` for an event's `meta` that would replace what the client builds: its
+ * name, its properties (with the user, `time` and `$insert_id` stamped on them, so retries
+ * could not be deduplicated), or its token.
+ */
+export function checkEventMeta(meta: Record<string, unknown>, caller: string, token: string): void {
+  if (Object.hasOwn(meta, 'event')) {
+    throw new TypeError(
+      `${caller}: meta.event would replace the event name; pass the name as the event`,
+    );
+  }
+  if (Object.hasOwn(meta, 'properties')) {
+    throw new TypeError(
+      `${caller}: meta.properties would replace the event's properties, with the user, time and $insert_id stamped on them; pass them as the properties`,
+    );
+  }
+  if (Object.hasOwn(meta, 'token') && meta.token !== token) {
+    throw new TypeError(`${caller}: ${tokenProblem('meta.token')}`);
+  }
+}
+
 function eventProblem(message: Record<string, unknown>, token: string): string | undefined {
   if (hasToJson(message)) return TO_JSON_IN_META;
   const { event, properties } = message;

@@ -45,7 +45,8 @@ export interface IntegrationOptions<Req>
   flush?: FlushMode;
   /**
    * Receives every analytics failure: delivery errors, dropped messages, events without a
-   * distinct id. Never the response, never an unhandled rejection.
+   * distinct id. Never the response, never an unhandled rejection. With your own `client`,
+   * its delivery errors and drops go to its consumer's `onError` instead.
    * @default a one-line console.warn
    */
   onError?: ErrorHandler;

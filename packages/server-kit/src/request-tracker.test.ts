@@ -66,6 +66,15 @@ describe('RequestTracker', () => {
     ]);
   });
 
+  it('reports a Symbol as event name from plain JS, instead of throwing at the call', async () => {
+    const { tracker, recorder, messages } = setup(signedIn(), { identify });
+    await expect(tracker.track(Symbol('Viewed') as never)).resolves.toBeUndefined();
+    expect(recorder.events()).toEqual([]);
+    expect(messages()).toEqual([
+      'Cohorly.track: event must be a non-empty string, got Symbol(Viewed)',
+    ]);
+  });
+
   it('takes a numeric id (a database key) in identify(id), as identify(req) does', async () => {
     const { tracker, recorder, messages } = setup(signedIn(), { identify });
     tracker.identify(1234);

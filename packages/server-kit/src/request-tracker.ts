@@ -92,7 +92,9 @@ export class RequestTracker<Events extends EventCatalog<Events> = AnyEvents> {
     // A Promise (from an async properties callback) is refused below, or not looked at when the
     // event is dropped: its rejection must not end the process either way.
     if (isThenable(properties)) ignoreRejection(properties);
-    const what = `track "${event}"`;
+    // String(): from plain JS, a Symbol in a template literal would throw here, outside the
+    // shield of forUser().
+    const what = `track "${String(event)}"`;
     return this.forUser(what, options, (id) => {
       // Checked before the merge, which would turn an array into {"0": …} and a Promise into
       // nothing, without a word.
