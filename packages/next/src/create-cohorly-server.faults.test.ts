@@ -63,7 +63,10 @@ function start(options: {
   return { cohorly, consumer, errors, reported, queued };
 }
 
-describe.each(contractFaults)('trackServer() after $fault', ({ step, outcome, backoffMs }) => {
+// These send batches: a single oversized message ('dropped') is core's own case.
+const batchFaults = contractFaults.filter((row) => row.outcome !== 'dropped');
+
+describe.each(batchFaults)('trackServer() after $fault', ({ step, outcome, backoffMs }) => {
   it('never rejects, then delivers every event once, or drops, counts and reports it', async () => {
     const { cohorly, consumer, errors, reported, queued } = start({
       maxSize: CONTRACT_FAULT_CASE.maxSize,

@@ -497,7 +497,9 @@ describe('createNodeFetch with @cohorly/core', () => {
 
   const REQUEST_TIMEOUT_MS = 10_000;
 
-  describe.each(contractFaults)('after $fault', ({ step, outcome, backoffMs }) => {
+  // These send batches: a single oversized message ('dropped') is core's own case.
+  const batchFaults = contractFaults.filter((row) => row.outcome !== 'dropped');
+  describe.each(batchFaults)('after $fault', ({ step, outcome, backoffMs }) => {
     it('keeps the retry contract', async () => {
       // Only the request timeout's timers are fake (the HTTP traffic is real): a hanging answer
       // ends when the test moves them on, and no other request can time out on a slow machine.
@@ -519,7 +521,9 @@ describe('createNodeFetch with @cohorly/core', () => {
       const client = new Cohorly('node-fetch-token', { consumer });
       for (let i = 0; i < 8; i += 1) await client.track(`user-${i}`, 'Step', { i });
       server.faults.next('/track', step);
-      const tracked = () => server.requests().map((request) => (request.json as unknown[]).length);
+      // A request is listed as it arrives, before its body is read (json undefined until then).
+      const tracked = () =>
+        server.requests().map((request) => (request.json as unknown[] | undefined)?.length);
 
       if (outcome === 'retried') {
         const flushing = consumer.flush();

@@ -8,10 +8,12 @@ export interface ContractFault {
   step: FaultStep;
   /**
    * What the client does with the batch that met the fault: keeps it and backs off
-   * (`'retried'`), drops and reports it (`'rejected'`), or halves the batch and retries at
-   * once (`'halved'`, for a batch of several).
+   * (`'retried'`), drops it and reports it as rejected (`'rejected'`: `dropped.rejected`,
+   * error code `rejected`), halves the batch and retries at once (`'halved'`, for a batch of
+   * several), or drops its one message as too large to ever be accepted (`'dropped'`, for a
+   * request of a single message: `dropped.oversized`, error code `oversized`).
    */
-  outcome: 'retried' | 'rejected' | 'halved';
+  outcome: 'retried' | 'rejected' | 'halved' | 'dropped';
   /** The backoff the fault opens, in ms, with jitter 0, for those that are retried. */
   backoffMs?: number;
 }
@@ -20,7 +22,10 @@ export interface ContractFault {
  * Every fault the Cohorly retry contract names (CONTRACT.md §3), as fault script steps: run
  * your integration through each with `describe.each(contractFaults)` and check that nothing
  * is lost, duplicated, or seen by your users. A hanging answer ends with the client's request
- * timeout: give the client a short `requestTimeoutMs` for that row.
+ * timeout: give the client a short `requestTimeoutMs` for that row. The two 413 rows script
+ * the same step; what the client does depends on how many messages the request held, so
+ * give the `'halved'` row a batch of several and the `'dropped'` row a request of one
+ * message (`maxSize: 1`, or an `/alias`, always sent alone).
  */
 export const contractFaults: readonly ContractFault[] = [
   {
@@ -43,4 +48,5 @@ export const contractFaults: readonly ContractFault[] = [
   },
   { fault: '400', step: { status: 400 }, outcome: 'rejected' },
   { fault: '413 on a batch of several', step: { status: 413 }, outcome: 'halved' },
+  { fault: '413 on a single message', step: { status: 413 }, outcome: 'dropped' },
 ];

@@ -1,5 +1,7 @@
+import { describeValue } from './describe-value.js';
 import type { IdentityMap } from './identity-map.js';
 import { matchesPartial } from './partial-match.js';
+import { isPlainObject } from './plain-object.js';
 
 /** The fields of a stored or recorded event that queries look at. */
 export interface QueryableEvent {
@@ -35,13 +37,40 @@ export type EventQuery<E extends QueryableEvent = QueryableEvent> =
   | EventFilter<E>
   | ((event: E) => boolean);
 
-/** Turns a query into a predicate; with no query every event matches. */
+// Records rather than a list, so that the compiler says when a field is added but not here.
+const FILTER_KEYS = Object.keys({
+  event: true,
+  distinctId: true,
+  token: true,
+  properties: true,
+  where: true,
+} satisfies Record<keyof EventFilter, true>);
+
+/**
+ * Turns a query into a predicate; with no query every event matches.
+ *
+ * The predicate calls `where` (or the query itself, when it is a function) and lets what
+ * that throws propagate: each caller decides where such an error belongs.
+ * @throws TypeError when the query is neither a function nor an object, or has a key an
+ * {@link EventFilter} does not (`distinct_id`, `name`): ignored, it would match every event.
+ */
 export function eventMatcher<E extends QueryableEvent>(
   query: EventQuery<E> | undefined,
   identities: IdentityMap,
 ): (event: E) => boolean {
   if (query === undefined) return () => true;
   if (typeof query === 'function') return query;
+  if (!isPlainObject(query as unknown)) {
+    throw new TypeError(
+      `event filter must be an object such as { event, distinctId } or a function, got ${describeValue(query)}`,
+    );
+  }
+  const unknown = Object.keys(query).find((key) => !FILTER_KEYS.includes(key));
+  if (unknown !== undefined) {
+    throw new TypeError(
+      `event filter: unknown key ${JSON.stringify(unknown)} (valid: ${FILTER_KEYS.join(', ')})`,
+    );
+  }
   const { event, distinctId, token, properties, where } = query;
   return (candidate) =>
     (event === undefined || candidate.event === event) &&

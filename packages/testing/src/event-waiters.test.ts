@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { StoredEvent } from './event-store.js';
 import { post, trackBody } from './http-test-helpers.js';
 import { startTestServer, type TestServer } from './test-server.js';
 
@@ -92,6 +93,94 @@ describe('waitForEvents', () => {
     const waiting = s.waitForEvents(1);
     await s.close();
     await expect(waiting).rejects.toThrow('waitForEvents: the test server was closed');
+  });
+
+  it('rejects a wait begun after close() at once, even when enough events are stored', async () => {
+    const s = await start();
+    await post(s.url, '/track', trackBody('A', 'u1'));
+    await s.close();
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const waiting = s.waitForEvents(1, { timeoutMs: 60_000 });
+    let settled = false;
+    waiting.catch(() => {
+      settled = true;
+    });
+    // No timer fires: the answer must not wait for the 60 s timeout.
+    await vi.advanceTimersByTimeAsync(0);
+    expect(settled).toBe(true);
+    await expect(waiting).rejects.toThrow(
+      new Error('waitForEvents: the test server was closed, so no event can arrive any more'),
+    );
+  });
+
+  it('resolves a distinctId wait when an alias stored after the events links them', async () => {
+    const s = await start();
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    // The usual order of an app: track anonymously, then alias the new user id to that one.
+    const byUser = s.waitForEvents({ distinctId: 'user-1' }, { timeoutMs: 1_000 });
+    const byAnon = s.waitForEvents({ distinctId: 'anon-2' }, { timeoutMs: 1_000 });
+    const unrelated = s.waitForEvents({ distinctId: 'user-3' }, { timeoutMs: 1_000 });
+    const unrelatedFailure = expect(unrelated).rejects.toThrow(/timed out after 1000 ms/);
+    await post(s.url, '/track', [trackBody('Viewed', 'anon-1'), trackBody('Paid', 'user-2')]);
+    await post(s.url, '/alias', { alias: 'user-1', distinct_id: 'anon-1', token: 'T' });
+    await post(s.url, '/alias', { alias: 'anon-2', distinct_id: 'user-2', token: 'T' });
+    // Before the fix, both timed out here with "1 matched".
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect((await byUser).map((e) => e.event)).toEqual(['Viewed']);
+    expect((await byAnon).map((e) => e.event)).toEqual(['Paid']);
+    await unrelatedFailure;
+  });
+
+  it('rejects, naming the event, when the predicate throws, without uncaught errors', async () => {
+    const s = await start();
+    await post(s.url, '/track', trackBody('Page', 'u1'));
+    const lower = (e: StoredEvent) => (e.properties.plan as string).toLowerCase() === 'pro';
+    // Throws on an event stored before the wait: a rejection, not a synchronous throw.
+    const early = s.waitForEvents(lower);
+    await expect(early).rejects.toThrow(
+      /^waitForEvents: the predicate threw on the event "Page" distinct_id="u1": Cannot read properties of undefined/,
+    );
+    const cause = await early.catch((error: Error) => error.cause);
+    expect(cause).toBeInstanceOf(TypeError);
+    s.reset();
+    // Throws on an event that arrives while it waits: the request still succeeds.
+    const late = expect(s.waitForEvents({ where: lower }, { timeoutMs: 1_000 })).rejects.toThrow(
+      /^waitForEvents: the filter's where\(\) threw on the event "Visit" distinct_id="u2": /,
+    );
+    expect((await post(s.url, '/track', trackBody('Visit', 'u2'))).status).toBe(200);
+    await late;
+  });
+
+  it('settles at the timeout even when the predicate throws only then (fake timers)', async () => {
+    const s = await start();
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    let broken = false;
+    const waiting = s.waitForEvents(
+      (e) => {
+        if (broken) throw new Error('the fixture is gone');
+        return e.event === 'Paid';
+      },
+      { timeoutMs: 1_000 },
+    );
+    const failure = expect(waiting).rejects.toThrow(
+      new Error(
+        'waitForEvents: the predicate threw on the event "Visit" distinct_id="u1": the fixture is gone',
+      ),
+    );
+    await post(s.url, '/track', trackBody('Visit', 'u1'));
+    broken = true;
+    await vi.advanceTimersByTimeAsync(1_000);
+    await failure;
+  });
+
+  it('rejects a filter with a key it does not know, instead of matching every event', async () => {
+    const s = await start();
+    await post(s.url, '/track', trackBody('Signed Up', 'someone-else'));
+    await expect(s.waitForEvents({ distinct_id: 'user-1' } as never)).rejects.toThrow(
+      new TypeError(
+        'event filter: unknown key "distinct_id" (valid: event, distinctId, token, properties, where)',
+      ),
+    );
   });
 
   it('rejects a count that is not a whole number', async () => {

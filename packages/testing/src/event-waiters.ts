@@ -23,11 +23,21 @@ export interface WaitForEventsOptions {
 /** The default `timeoutMs` of `waitForEvents`. */
 export const DEFAULT_WAIT_TIMEOUT_MS = 5000;
 
+/** A pending wait, as {@link EventWaiters} keeps it. */
+interface PendingWait {
+  /** Resolves the wait if enough events match now; `added` is the event just stored, if any. */
+  check(added?: StoredEvent): void;
+  /** Rejects the wait with `reason` and forgets it. */
+  cancel(reason: Error): void;
+}
+
 /** Pending `waitForEvents` calls: resolved as events arrive, never by polling. */
 export class EventWaiters {
   readonly #store: EventStore;
   readonly #matcher: (query: EventQuery<StoredEvent>) => (event: StoredEvent) => boolean;
-  readonly #cancels = new Set<(reason: Error) => void>();
+  readonly #pending = new Set<PendingWait>();
+  /** Why new waits are refused (the server closed), or `undefined` while they are taken. */
+  #closed: string | undefined;
 
   constructor(
     store: EventStore,
@@ -35,6 +45,11 @@ export class EventWaiters {
   ) {
     this.#store = store;
     this.#matcher = matcher;
+    // check() never throws: an error of the caller's filter rejects that caller's wait, and
+    // must not reach the store, which would rethrow it as an uncaught exception.
+    store.subscribe((event) => {
+      for (const wait of [...this.#pending]) wait.check(event);
+    });
   }
 
   /** Resolves with the matching events once there are enough of them. */
@@ -74,48 +89,117 @@ export class EventWaiters {
         ),
       );
     }
-    const matches = typeof match === 'number' ? () => true : this.#matcher(match);
-    const matching = () => this.#store.all().filter(matches);
-    const already = matching();
-    if (already.length >= count) return Promise.resolve(already);
+    let matches: (event: StoredEvent) => boolean;
+    try {
+      // Throws a TypeError for a filter with a key it does not know (`distinct_id`).
+      matches = typeof match === 'number' ? () => true : this.#matcher(match);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (this.#closed !== undefined) {
+      // No event can arrive any more: waiting out timeoutMs would only delay the failure.
+      return Promise.reject(
+        new Error(`waitForEvents: ${this.#closed}, so no event can arrive any more`),
+      );
+    }
+    // What the caller's filter throws is named, with the event it threw on, and rejects.
+    const test = (event: StoredEvent): boolean => {
+      try {
+        return matches(event);
+      } catch (error) {
+        throw filterError(match, event, error);
+      }
+    };
+    const matching = () => this.#store.all().filter(test);
 
     return new Promise((resolve, reject) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
+      const wait: PendingWait = {
+        check: (added) => {
+          try {
+            if (added !== undefined && !test(added)) return;
+            // Counted from the store, not incrementally: a reset() meanwhile must not count.
+            const found = matching();
+            if (found.length < count) return;
+            finish();
+            resolve(found);
+          } catch (error) {
+            wait.cancel(error as Error);
+          }
+        },
+        cancel: (reason) => {
+          finish();
+          reject(reason);
+        },
+      };
       const finish = (): void => {
         clearTimeout(timer);
-        unsubscribe();
-        this.#cancels.delete(cancel);
+        this.#pending.delete(wait);
       };
-      const cancel = (reason: Error): void => {
-        finish();
-        reject(reason);
-      };
-      const unsubscribe = this.#store.subscribe((event) => {
-        if (!matches(event)) return;
-        // Counted from the store, not incrementally: a reset() meanwhile must not count.
-        const found = matching();
-        if (found.length >= count) {
-          finish();
-          resolve(found);
-        }
-      });
-      this.#cancels.add(cancel);
+      this.#pending.add(wait);
       timer = setTimeout(() => {
-        const stored = this.#store.all();
-        cancel(
-          new Error(
-            `waitForEvents: timed out after ${timeoutMs} ms waiting for ${count} event(s) ` +
-              `${describeMatch(match)}; ${matching().length} matched. ` +
-              `Events stored (${stored.length}):\n${describeEvents(stored)}`,
-          ),
-        );
+        // Forgotten first, so that nothing below can leave the wait pending for ever.
+        finish();
+        reject(timeoutError(match, count, timeoutMs, this.#store.all(), matching));
       }, timeoutMs);
+      wait.check();
     });
   }
 
-  /** Rejects every pending wait with `reason` (the server is closing). */
+  /**
+   * Checks every pending wait again against the stored events: for a change that makes
+   * stored events match a query they did not match (an alias links two distinct ids).
+   */
+  recheck(): void {
+    for (const wait of [...this.#pending]) wait.check();
+  }
+
+  /** Rejects every pending wait with `reason` (the server is closing), and every later one. */
   cancelAll(reason: string): void {
-    for (const cancel of [...this.#cancels]) cancel(new Error(`waitForEvents: ${reason}`));
+    this.#closed ??= reason;
+    for (const wait of [...this.#pending]) wait.cancel(new Error(`waitForEvents: ${reason}`));
+  }
+}
+
+/** The error a wait rejects with when the caller's predicate or `where` throws. */
+function filterError(
+  match: number | EventQuery<StoredEvent>,
+  event: StoredEvent,
+  error: unknown,
+): Error {
+  const what = typeof match === 'function' ? 'the predicate' : "the filter's where()";
+  const reason = error instanceof Error ? error.message : describeValue(error);
+  return new Error(
+    `waitForEvents: ${what} threw on the event ${JSON.stringify(event.event)} ` +
+      `distinct_id=${JSON.stringify(event.distinctId)}: ${reason}`,
+    { cause: error },
+  );
+}
+
+/** The error a wait rejects with at its timeout; never throws, so the wait always settles. */
+function timeoutError(
+  match: number | EventQuery<StoredEvent>,
+  count: number,
+  timeoutMs: number,
+  stored: StoredEvent[],
+  matching: () => StoredEvent[],
+): Error {
+  const start = `waitForEvents: timed out after ${timeoutMs} ms waiting for ${count} event(s)`;
+  let matched: number;
+  try {
+    matched = matching().length;
+  } catch (error) {
+    // The filter threw only now (it may depend on more than the event): that is the news.
+    return error as Error;
+  }
+  try {
+    return new Error(
+      `${start} ${describeMatch(match)}; ${matched} matched. ` +
+        `Events stored (${stored.length}):\n${describeEvents(stored)}`,
+    );
+  } catch (error) {
+    // Events the JSON of the list cannot hold (a BigInt among `initialEvents`).
+    return new Error(`${start} ${describeMatch(match)}; ${matched} matched`, { cause: error });
   }
 }
 
@@ -123,5 +207,11 @@ function describeMatch(match: number | EventQuery<StoredEvent>): string {
   if (typeof match === 'number') return 'of any kind';
   if (typeof match === 'function') return 'matching the predicate';
   const { where, ...fields } = match;
-  return `matching ${JSON.stringify(fields)}${where === undefined ? '' : ' and its where()'}`;
+  const and = where === undefined ? '' : ' and its where()';
+  try {
+    return `matching ${JSON.stringify(fields)}${and}`;
+  } catch {
+    // `properties` JSON cannot encode (a BigInt, a cycle): name the keys instead.
+    return `matching a filter on ${Object.keys(fields).join(', ')}${and}`;
+  }
 }

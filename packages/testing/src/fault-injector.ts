@@ -89,7 +89,10 @@ export interface RateLimitOptions {
 export interface Faults {
   /**
    * Scripts the replies of the next requests to `target`, one step per request, in order.
-   * Steps for a path are used before steps for `'*'`. Calls append to the script.
+   * Steps for a path are used before steps for `'*'`. Calls append to the script. A request
+   * takes its step when it arrives, before its body is read: one already on its way when you
+   * call this is not among the next, and one whose client goes away while sending its body
+   * still uses up its step (`requests()` shows it, with `status: null`).
    * @throws TypeError, scripting none of the steps, when one of them is malformed (see
    * {@link FaultStep}).
    */

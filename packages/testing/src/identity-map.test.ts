@@ -22,6 +22,23 @@ describe('IdentityMap', () => {
     expect(ids.same('T', 'c', 'a')).toBe(true);
   });
 
+  it('tells subscribers about each change, not about a link it already had', () => {
+    const ids = new IdentityMap();
+    let changes = 0;
+    const unsubscribe = ids.subscribe(() => {
+      changes += 1;
+    });
+    ids.link('T', 'anon', 'user');
+    ids.link('T', 'anon', 'user');
+    ids.link('T', 'user', 'anon');
+    expect(changes).toBe(1);
+    ids.clear();
+    expect(changes).toBe(2);
+    unsubscribe();
+    ids.link('T', 'anon', 'user');
+    expect(changes).toBe(2);
+  });
+
   it('forgets every link on clear()', () => {
     const ids = new IdentityMap();
     ids.link('T', 'anon', 'user');

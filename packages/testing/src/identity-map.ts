@@ -6,6 +6,7 @@
 export class IdentityMap {
   // token -> id -> its parent id; an id without a parent is the root of its group.
   readonly #parents = new Map<string, Map<string, string>>();
+  readonly #listeners = new Set<() => void>();
 
   /** Records that `alias` stands for `distinctId` in the project of `token`. */
   link(token: string, alias: string, distinctId: string): void {
@@ -17,7 +18,22 @@ export class IdentityMap {
     const aliasRoot = this.canonical(token, alias);
     const originalRoot = this.canonical(token, distinctId);
     // The original's group absorbs the alias's: its root stays the canonical id.
-    if (aliasRoot !== originalRoot) parents.set(aliasRoot, originalRoot);
+    if (aliasRoot === originalRoot) return;
+    parents.set(aliasRoot, originalRoot);
+    this.#notify();
+  }
+
+  /**
+   * Subscribes to changes of which ids are the same person (a new link, `clear()`): a query
+   * by distinct id may match events it did not before. Returns the function that unsubscribes.
+   */
+  subscribe(listener: () => void): () => void {
+    // A wrapper per subscription, so subscribing the same function twice needs two unsubscribes.
+    const entry = (): void => listener();
+    this.#listeners.add(entry);
+    return () => {
+      this.#listeners.delete(entry);
+    };
   }
 
   /** The id that stands for the whole group of `distinctId` (itself when never linked). */
@@ -39,5 +55,20 @@ export class IdentityMap {
   /** Forgets every link. */
   clear(): void {
     this.#parents.clear();
+    this.#notify();
+  }
+
+  #notify(): void {
+    for (const listener of [...this.#listeners]) {
+      try {
+        listener();
+      } catch (error) {
+        // As in the event store: a broken listener must not fail the request that stored the
+        // alias, nor starve the other listeners; rethrown on its own, it still surfaces.
+        queueMicrotask(() => {
+          throw error;
+        });
+      }
+    }
   }
 }

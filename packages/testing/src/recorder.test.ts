@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { Cohorly } from '@cohorly/core';
+import { Cohorly, CohorlyError, Consumer, type Endpoint } from '@cohorly/core';
 import { describe, expect, it } from 'vitest';
 import { createRecorder } from './recorder.js';
+import { startTestServer } from './test-server.js';
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
 
@@ -101,8 +102,60 @@ describe('createRecorder', () => {
     await expect(recorder.send('people', 'not json')).rejects.toThrow(TypeError);
     await expect(recorder.send('nope' as 'events', '{}')).rejects.toThrow(/unknown endpoint/);
     expect(recorder.messages()).toEqual([]);
-    const report = await recorder.close();
-    expect(report.dropped.rejected).toBe(2);
+  });
+
+  it('fails as the Consumer it stands in for: the same CohorlyError, the same close report', async () => {
+    const server = await startTestServer();
+    try {
+      const refused: [Endpoint, string][] = [
+        // 400: two operations in one /engage message.
+        ['people', '{"token":"T","distinct_id":"u","$set":{"a":1},"$add":{"n":1}}'],
+        // 401: no token; a BufferedConsumer would keep it, a Consumer rejects at once.
+        ['events', '{"event":"A","properties":{"distinct_id":"u"}}'],
+      ];
+      const recorder = createRecorder();
+      const consumer = new Consumer({ apiHost: server.url, retryLimit: 0 });
+      const shape = (error: unknown) => {
+        const { name, code, status, retryable, messages } = error as CohorlyError;
+        return {
+          isCohorlyError: CohorlyError.isInstance(error),
+          name,
+          code,
+          status,
+          retryable,
+          messages,
+        };
+      };
+      for (const [endpoint, json] of refused) {
+        const fromRecorder = await recorder.send(endpoint, json).catch(shape);
+        const fromConsumer = await consumer.send(endpoint, json).catch(shape);
+        expect(fromRecorder).toEqual(fromConsumer);
+      }
+      expect(await recorder.send('people', refused[0]![1]).catch(shape)).toEqual({
+        isCohorlyError: true,
+        name: 'CohorlyError',
+        code: 'rejected',
+        status: 400,
+        retryable: false,
+        messages: 1,
+      });
+      expect(await recorder.send('events', refused[1]![1]).catch(shape)).toMatchObject({
+        code: 'unauthorized',
+        status: 401,
+      });
+      // Refused sends rejected; nothing was dropped, and nothing is left to deliver.
+      const report = await recorder.close();
+      expect(report).toEqual(await consumer.close({ timeoutMs: 0 }));
+      expect(report).toEqual({
+        drained: true,
+        sent: 0,
+        undelivered: 0,
+        queued: { events: 0, people: 0, alias: 0 },
+        dropped: { overflow: 0, rejected: 0, oversized: 0 },
+      });
+    } finally {
+      await server.close();
+    }
   });
 
   it('records anything that is JSON with validate: false, and keeps it out of the views', async () => {

@@ -1,4 +1,10 @@
-import type { CloseOptions, CloseReport, CohorlyConsumer, Endpoint } from '@cohorly/core';
+import {
+  type CloseOptions,
+  type CloseReport,
+  CohorlyError,
+  type CohorlyConsumer,
+  type Endpoint,
+} from '@cohorly/core';
 import {
   describeEvents,
   type EventQuery,
@@ -72,19 +78,33 @@ export interface RecordedAlias {
 export interface RecorderOptions {
   /**
    * Check each message as the Cohorly server would, and reject the `send` (so the client's
-   * call) of one it would answer 400, without recording it.
+   * call) of one it would refuse (400, or 401 for a missing token), without recording it.
    * @default true
    */
   validate?: boolean;
 }
 
-/** A consumer that records messages in memory instead of sending them. */
+/**
+ * A consumer that records messages in memory instead of sending them. It stands in for the
+ * synchronous `Consumer` of `@cohorly/core`, and fails as that does: each `send` settles at
+ * once, and a message the server would refuse rejects that `send` (and so the client's call)
+ * instead of being queued, retried or counted as dropped.
+ */
 export interface Recorder extends CohorlyConsumer {
-  /** Records one message; rejects a message that is not JSON, or one the server would refuse. */
+  /**
+   * Records one message. Rejects with a `TypeError` a message that is not JSON (or an unknown
+   * endpoint), and, as `Consumer` does, with a `CohorlyError` one the server would refuse:
+   * `code: 'rejected'` and `status: 400` for an invalid message, `code: 'unauthorized'` and
+   * `status: 401` for a missing token (`retryable: false`, `messages: 1`).
+   */
   send(endpoint: Endpoint, jsonMessage: string): Promise<void>;
   /** Nothing is ever queued: resolves `true`. */
   flush(): Promise<boolean>;
-  /** Reports everything recorded as sent; the recorder keeps working afterwards. */
+  /**
+   * Reports everything recorded as sent, as `Consumer` reports: drained, nothing undelivered,
+   * nothing dropped (a refused message rejected its `send` instead). The recorder keeps
+   * working afterwards.
+   */
   close(options?: CloseOptions): Promise<CloseReport>;
   /** Every recorded message, oldest first; with `endpoint`, only that endpoint's. */
   messages(endpoint?: Endpoint): RecordedMessage[];
@@ -115,7 +135,6 @@ export function createRecorder(options: RecorderOptions = {}): Recorder {
   const { validate = true } = options;
   const recorded: RecordedMessage[] = [];
   let identities = new IdentityMap();
-  let rejected = 0;
 
   const events = (): RecordedEvent[] =>
     recorded.filter((message) => message.endpoint === 'events').flatMap(toEvent);
@@ -140,9 +159,16 @@ export function createRecorder(options: RecorderOptions = {}): Recorder {
       }
       const problem = validate ? MESSAGE_PROBLEM[endpoint](data) : undefined;
       if (problem !== undefined) {
-        rejected += 1;
-        throw new Error(
-          `recorder: the Cohorly server would reject this ${endpoint} message (${problemStatus(problem)}: ${problem}): ${jsonMessage}`,
+        const status = problemStatus(problem);
+        // What `Consumer` rejects with for that answer: a 401 is not retried by it either.
+        throw new CohorlyError(
+          `recorder: the Cohorly server would reject this ${endpoint} message (${status}: ${problem}): ${jsonMessage}`,
+          {
+            code: status === 401 ? 'unauthorized' : 'rejected',
+            status,
+            retryable: false,
+            messages: 1,
+          },
         );
       }
       // Frozen: what a test reads back must be what was sent, even if a test edits its copy.
@@ -156,12 +182,13 @@ export function createRecorder(options: RecorderOptions = {}): Recorder {
       return true;
     },
     async close() {
+      // As `Consumer`: a refused message was reported by its rejected send, never dropped.
       return {
         drained: true,
         sent: recorded.length,
         undelivered: 0,
         queued: { events: 0, people: 0, alias: 0 },
-        dropped: { overflow: 0, rejected, oversized: 0 },
+        dropped: { overflow: 0, rejected: 0, oversized: 0 },
       };
     },
     messages: (endpoint) =>
@@ -189,7 +216,6 @@ export function createRecorder(options: RecorderOptions = {}): Recorder {
     clear() {
       recorded.length = 0;
       identities = new IdentityMap();
-      rejected = 0;
     },
   };
 }

@@ -1,5 +1,5 @@
 import { request as httpRequest } from 'node:http';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { useTestServers } from '../test/use-test-servers.js';
 import { post, trackBody } from './http-test-helpers.js';
 
@@ -124,5 +124,136 @@ describe('request log', () => {
     });
     expect(missing).toMatchObject({ method: 'GET', path: '/nowhere', status: 404 });
     expect(s.events()[0]?.receivedAt).toBe(1_000);
+  });
+});
+
+/** A POST whose body is still being sent: its headers and `first` are on the wire. */
+interface Upload {
+  /** Sends the rest of the body; resolves with the status answered. */
+  finish(rest: string): Promise<number | undefined>;
+  /** The client goes away before the body ends. */
+  abort(): void;
+}
+
+function startUpload(url: string, path: string, first: string): Upload {
+  const request = httpRequest(`${url}${path}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    agent: false,
+  });
+  const answered = new Promise<number | undefined>((resolve, reject) => {
+    request.on('response', (response) => {
+      response.resume();
+      resolve(response.statusCode);
+    });
+    request.on('error', reject);
+  });
+  // Chunked: the server sees the headers and this part, and waits for the rest.
+  request.write(first);
+  return {
+    finish(rest) {
+      request.end(rest);
+      return answered;
+    },
+    abort() {
+      answered.catch(() => undefined);
+      request.destroy();
+    },
+  };
+}
+
+describe('arrival order', () => {
+  it('hands out fault steps in the order requests arrive, not the order their bodies end', async () => {
+    let now = 1_000;
+    const s = await start({ clock: () => now });
+    s.faults.next('/track', [{ status: 503 }, { status: 200 }]);
+    const body = JSON.stringify(trackBody('A', 'u1'));
+    const slow = startUpload(s.url, '/track', body.slice(0, 10));
+    // A has arrived, its body not: it has taken the first step already.
+    await vi.waitUntil(() => s.faults.pending('/track') === 1);
+    expect(s.requests()).toMatchObject([
+      { path: '/track', status: null, fault: 'scripted', body: '', json: undefined },
+    ]);
+    now = 2_000;
+    expect((await post(s.url, '/track', trackBody('B', 'u1'))).status).toBe(200);
+    expect(await slow.finish(body.slice(10))).toBe(503);
+    expect(
+      s.requests().map((r) => [(r.json as { event: string }).event, r.status, r.receivedAt]),
+    ).toEqual([
+      ['A', 503, 1_000],
+      ['B', 200, 2_000],
+    ]);
+    expect(s.events().map((event) => event.event)).toEqual(['B']);
+  });
+
+  it('gives a step scripted while a request is on its way to the next request, not to it', async () => {
+    const s = await start();
+    const body = JSON.stringify(trackBody('A', 'u1'));
+    const slow = startUpload(s.url, '/track', body.slice(0, 10));
+    await vi.waitUntil(() => s.requests().length === 1);
+    s.faults.next('/track', { status: 503 });
+    expect((await post(s.url, '/track', trackBody('B', 'u1'))).status).toBe(503);
+    expect(await slow.finish(body.slice(10))).toBe(200);
+    expect(s.requests().map((r) => [r.status, r.fault])).toEqual([
+      [200, undefined],
+      [503, 'scripted'],
+    ]);
+  });
+
+  it('a request whose client leaves during its body uses up its step, logged unanswered', async () => {
+    const s = await start();
+    s.faults.next('/track', { status: 503 });
+    const part = JSON.stringify(trackBody('A', 'u1')).slice(0, 10);
+    const slow = startUpload(s.url, '/track', part);
+    await vi.waitUntil(() => s.faults.pending() === 0);
+    slow.abort();
+    // The part that did come in is filled in once the server sees the client go.
+    await vi.waitUntil(() => s.requests()[0]?.body === part);
+    expect(s.requests()[0]).toMatchObject({ status: null, fault: 'scripted', json: undefined });
+    expect((await post(s.url, '/track', trackBody('B', 'u1'))).status).toBe(200);
+    expect(s.events().map((event) => event.event)).toEqual(['B']);
+  });
+});
+
+describe('request targets', () => {
+  it('answers POST //track 404 with a hint, and logs it, instead of the events page 405', async () => {
+    const s = await start();
+    expect(await post(s.url, '//track', trackBody('A', 'u1'))).toMatchObject({
+      status: 404,
+      body: {
+        error:
+          'no such endpoint: //track (did you mean /track? check that the base URL has no trailing /)',
+      },
+    });
+    expect(await post(s.url, '/tracks', trackBody('A', 'u1'))).toMatchObject({
+      status: 404,
+      body: { error: 'no such endpoint: /tracks' },
+    });
+    expect(s.requests().map((r) => [r.url, r.path, r.status])).toEqual([
+      ['//track', '//track', 404],
+      ['/tracks', '/tracks', 404],
+    ]);
+    expect(s.events()).toEqual([]);
+  });
+
+  it('reads a target in absolute form (as sent to a proxy) by its path', async () => {
+    const s = await start();
+    const status = await new Promise<number | undefined>((resolve, reject) => {
+      const req = httpRequest({
+        host: '127.0.0.1',
+        port: s.port,
+        method: 'POST',
+        path: 'http://example.com/track',
+        headers: { 'Content-Type': 'application/json' },
+      });
+      req.on('response', (res) => {
+        res.resume();
+        resolve(res.statusCode);
+      });
+      req.on('error', reject);
+      req.end(JSON.stringify(trackBody('A', 'u1')));
+    });
+    expect(status).toBe(200);
+    expect(s.requests()[0]).toMatchObject({ url: 'http://example.com/track', path: '/track' });
   });
 });

@@ -22,11 +22,11 @@ export interface RecordedRequest {
   url: string;
   /** Request headers, names in lower case. */
   headers: IncomingHttpHeaders;
-  /** The body as text (up to `maxBodyBytes`). */
+  /** The body as text (up to `maxBodyBytes`); `''` until the body has been read. */
   body: string;
   /** True when the body passed `maxBodyBytes` and was cut there. */
   bodyTruncated: boolean;
-  /** The body parsed as JSON; `undefined` when it is not JSON. */
+  /** The body parsed as JSON; `undefined` when it is not JSON, or not read yet. */
   json: unknown;
   /**
    * The status answered; `null` while the answer is pending, and when none was sent (a `drop`
@@ -35,7 +35,10 @@ export interface RecordedRequest {
   status: number | null;
   /** The fault that decided the answer, if one did. */
   fault: FaultSource | undefined;
-  /** When the body had arrived, by the server's clock (epoch milliseconds). */
+  /**
+   * When the request arrived (its headers, before its body), by the server's clock (epoch
+   * milliseconds). Stored events carry their own `receivedAt`: when they were stored.
+   */
   receivedAt: number;
 }
 
@@ -70,44 +73,56 @@ export async function handleRequest(
 ): Promise<void> {
   const { backend, faults, log, maxBodyBytes } = context;
   const target = request.url ?? '/';
-  const url = new URL(target, 'http://test-server');
+  const url = targetUrl(target);
   // The page and its API are for people watching, not what an SDK sent: they stay out of the
   // request log and out of reach of fault scripts.
   if (handleEventsPageRequest(context.page, request, response, url)) return;
   const path = url.pathname;
-  const body = await readBody(request, maxBodyBytes);
-  const tooLarge = body.kind === 'too-large';
-  const parsed = parseBody(body.bytes);
+  const method = request.method ?? 'GET';
+  const kind = ROUTES[path];
+  // The request is logged, and takes its fault step, as it arrives: a body can take a while
+  // to come in, and steps handed out as bodies end would go to whichever upload finished
+  // first, so a request already on its way when a test scripts "the next request" would take
+  // that step, and requests() would list requests in the order their bodies ended.
   const entry: RecordedRequest = {
-    method: request.method ?? 'GET',
+    method,
     path,
     url: target,
     headers: request.headers,
-    body: parsed.text,
-    bodyTruncated: tooLarge,
-    json: tooLarge ? undefined : parsed.json,
+    body: '',
+    bodyTruncated: false,
+    json: undefined,
     status: null,
     fault: undefined,
     receivedAt: backend.clock(),
   };
   log.push(entry);
+  const fault =
+    kind !== undefined && method === 'POST'
+      ? faults.take(path as '/track' | '/engage' | '/alias')
+      : undefined;
+  entry.fault = fault?.source;
+
+  const body = await readBody(request, maxBodyBytes);
+  const tooLarge = body.kind === 'too-large';
+  const parsed = parseBody(body.bytes);
+  entry.body = parsed.text;
+  entry.bodyTruncated = tooLarge;
+  entry.json = tooLarge ? undefined : parsed.json;
   if (body.kind === 'aborted') return;
   // The rest of an over-cap body is never read: close the connection once answered.
   const closing: Record<string, string> = tooLarge ? { Connection: 'close' } : {};
 
-  const kind = ROUTES[path];
   if (kind === undefined) {
-    entry.status = send(response, 404, { error: `no such endpoint: ${path}` }, closing);
+    entry.status = send(response, 404, { error: notFound(path) }, closing);
     return;
   }
-  if (entry.method !== 'POST') {
-    const error = `method ${entry.method} not allowed on ${path}; use POST`;
+  if (method !== 'POST') {
+    const error = `method ${method} not allowed on ${path}; use POST`;
     entry.status = send(response, 405, { error }, { ...closing, Allow: 'POST' });
     return;
   }
-  const fault = faults.take(path as '/track' | '/engage' | '/alias');
   const step: FaultStep = fault?.step ?? {};
-  entry.fault = fault?.source;
   const own: Answer | undefined = !stepStores(step)
     ? undefined
     : tooLarge
@@ -115,7 +130,7 @@ export async function handleRequest(
       : ingest(backend, kind, request.headers['content-type'], parsed);
   if (step.delayMs !== undefined && step.delayMs > 0) await delay(step.delayMs, response);
   // The client gave up during the delay (or the server is closing): nobody to answer.
-  if (response.destroyed || response.socket === null || response.socket.destroyed) return;
+  if (clientGone(response)) return;
   if (step.drop === true) {
     response.socket?.destroy();
     return;
@@ -127,14 +142,50 @@ export async function handleRequest(
   entry.status = send(response, status, answer, { ...closing, ...step.headers });
 }
 
+/**
+ * The request target as a URL. A target in origin form (`/track?x=1`, what clients send) is
+ * read as a path: resolved against a base, `//track` would name the host `track` and the
+ * path `/`, and be answered by the events page instead of logged. A target in absolute form
+ * (`http://host/track`, as sent to a proxy) is a URL already.
+ */
+function targetUrl(target: string): URL {
+  return target.startsWith('/')
+    ? new URL(`http://test-server${target}`)
+    : new URL(target, 'http://test-server');
+}
+
+/**
+ * The 404 message. Paths are matched exactly: the contract names `/track`, `/engage` and
+ * `/alias`, not `//track`. A doubled slash usually comes from a base URL that ends with `/`,
+ * so the message says so.
+ */
+function notFound(path: string): string {
+  const collapsed = path.replace(/\/{2,}/g, '/');
+  const meant = collapsed !== path && ROUTES[collapsed] !== undefined;
+  const hint = meant
+    ? ` (did you mean ${collapsed}? check that the base URL has no trailing /)`
+    : '';
+  return `no such endpoint: ${path}${hint}`;
+}
+
 /** The body of a scripted status when the step gives none. */
 function scriptedBody(status: number): Record<string, unknown> {
   return status >= 200 && status < 300 ? { status: 1 } : { error: 'injected fault' };
 }
 
+/** Whether the connection of `response` has closed: nobody is left to answer. */
+function clientGone(response: ServerResponse): boolean {
+  return response.destroyed || response.socket === null || response.socket.destroyed;
+}
+
 /** Waits `ms`, or less when the connection closes first (client gone, or server closing). */
 function delay(ms: number, response: ServerResponse): Promise<void> {
   return new Promise((resolve) => {
+    // It may have closed already, right after the body: its 'close' will not come again.
+    if (clientGone(response)) {
+      resolve();
+      return;
+    }
     const done = (): void => {
       clearTimeout(timer);
       response.off('close', done);

@@ -60,6 +60,26 @@ describe('queries', () => {
     expect(ids(s.events((e) => e.properties.plan === 'free'))).toEqual(['B:u1']);
   });
 
+  it('throws on a filter key it does not know, instead of matching every event', async () => {
+    const s = await start();
+    await post(s.url, '/track', trackBody('Signed Up', 'someone-else'));
+    const valid = '(valid: event, distinctId, token, properties, where)';
+    // The wire's snake_case name, and a plausible guess for `event`.
+    expect(() => s.events({ distinct_id: 'user-1' } as never)).toThrow(
+      new TypeError(`event filter: unknown key "distinct_id" ${valid}`),
+    );
+    expect(() => s.events({ event: 'Signed Up', name: 'x' } as never)).toThrow(
+      new TypeError(`event filter: unknown key "name" ${valid}`),
+    );
+    expect(() => s.events(null as never)).toThrow(
+      new TypeError(
+        'event filter must be an object such as { event, distinctId } or a function, got null',
+      ),
+    );
+    // Known keys left undefined are no filter, as the events page sends them.
+    expect(s.events({ event: undefined, distinctId: undefined })).toHaveLength(1);
+  });
+
   it('hands out frozen events that a test cannot alter', async () => {
     const s = await start();
     await post(s.url, '/track', trackBody('A', 'u1', { plan: 'pro' }));

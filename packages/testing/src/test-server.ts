@@ -83,7 +83,11 @@ export interface TestServer {
   readonly port: number;
   /** Fault injection: scripted replies, failure windows. */
   readonly faults: Faults;
-  /** Stored events, oldest first; with a query, only those it matches. */
+  /**
+   * Stored events, oldest first; with a query, only those it matches. Throws a `TypeError`
+   * for a filter key it does not know (`{ distinct_id: 'u' }` would match every event), and
+   * whatever a predicate or `where` throws, to the caller.
+   */
   events(query?: EventQuery<StoredEvent>): StoredEvent[];
   /** People profiles as the accepted `/engage` operations left them. */
   profiles(): Profile[];
@@ -97,8 +101,11 @@ export interface TestServer {
   /**
    * Resolves with the matching events once enough have arrived: with a number, once that
    * many events are stored (with all of them); with a query, once `options.count` events
-   * match it (with all that match). Rejects after `options.timeoutMs` with an error listing
-   * the events that did arrive, and when the server closes.
+   * match it (with all that match). Also resolves when an alias makes stored events match a
+   * `distinctId`. Rejects after `options.timeoutMs` with an error listing the events that
+   * did arrive; when the server closes (at once, for a wait begun after `close()`); with a
+   * `TypeError` for a filter key it does not know; and when the predicate or `where` throws,
+   * with an error naming the event it threw on (the thrown error is its `cause`).
    */
   waitForEvents(
     match: number | EventQuery<StoredEvent>,
@@ -148,6 +155,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const log: RecordedRequest[] = [];
   const matcher = (query: EventQuery<StoredEvent> | undefined) => eventMatcher(query, identities);
   const waiters = new EventWaiters(events, matcher);
+  // An alias can make events already stored match a pending wait's distinctId.
+  identities.subscribe(() => waiters.recheck());
 
   const views = new EventViews(events);
   const stream = new EventStream(events, views);

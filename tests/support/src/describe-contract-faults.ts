@@ -77,7 +77,9 @@ export function describeContractFaults(mount: MountIntegration): void {
     return { integration, consumer, time, errors, visit, reported, deliver };
   }
 
-  describe.each(contractFaults)('after $fault', ({ step, outcome, backoffMs }) => {
+  // The integrations send batches: a single oversized message ('dropped') is core's own case.
+  const batchFaults = contractFaults.filter((row) => row.outcome !== 'dropped');
+  describe.each(batchFaults)('after $fault', ({ step, outcome, backoffMs }) => {
     it('answers as usual, then delivers every event once, or drops, counts and reports it', async () => {
       const { integration, consumer, time, errors, visit, reported, deliver } = await start({
         maxSize: CONTRACT_FAULT_CASE.maxSize,

@@ -132,9 +132,14 @@ export function describeFaultStorm<App extends StormApp>(target: FaultStormTarge
       cohorly.faults.next('/track', [{ delayMs: 300 }, step]);
       await threeActs(since);
 
-      await vi.waitFor(() => expect(cohorly.faults.pending('/track')).toBe(0), {
-        timeout: 10_000,
-      });
+      // The fault is taken as its request arrives; its body is read after.
+      await vi.waitFor(
+        () => {
+          expect(cohorly.faults.pending('/track')).toBe(0);
+          expect(trackRequests(since)[1]?.json).toBeDefined();
+        },
+        { timeout: 10_000 },
+      );
       const [, faulted] = trackRequests(since);
       const batch = faulted!.json as SentEvent[];
       // An act's events are delivered together: a batch holds them all.
