@@ -326,6 +326,21 @@ describe('one client per process', () => {
     expect(server.events().map((event) => event.event)).toEqual(['A', 'B', 'C']);
   });
 
+  it('flushes its project’s client even if it never tracked (the server of a hot reload)', async () => {
+    const options = { token: 'flushed-project', apiHost: server.url };
+    const before = createCohorlyServer({ ...options, batching: { flushIntervalMs: 0 } });
+    created.push(before);
+    // Queued (no timer, a batch of 50 not reached), as events are between two flushes.
+    await before.client.track('u1', 'Queued Before Reload');
+    expect(server.requests()).toEqual([]);
+    const after = createCohorlyServer({ ...options, batching: { flushIntervalMs: 0 } });
+    created.push(after);
+
+    // Before, it returned at once and delivered nothing: it had no client of its own yet.
+    await getCohorlyServer().flush();
+    expect(server.events().map((event) => event.event)).toEqual(['Queued Before Reload']);
+  });
+
   it('closes its project’s client even if it never tracked (the server of a hot reload)', async () => {
     const options = { token: 'reloaded-project', apiHost: server.url };
     const before = createCohorlyServer(options);

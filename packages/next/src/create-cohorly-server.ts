@@ -64,12 +64,15 @@ export function createCohorlyServer<Events extends EventCatalog<Events> = AnyEve
   async function deliver(before?: Promise<void>): Promise<void> {
     const deadline = Date.now() + flushTimeoutMs;
     const ready = before ? await withTimeout(before, flushTimeoutMs) : undefined;
-    if (!shared) return;
+    // A server that never tracked still delivers its project's client: after a hot reload
+    // (or with instrumentation.ts and a typed lib/ server), the one that queued may be another.
+    const target = shared ?? existingClient(options);
+    if (!target) return;
     const timeoutMs = Math.max(deadline - Date.now(), 0);
     const outcome =
       ready === 'timeout'
         ? { drained: false, undelivered: 0 }
-        : await shared.client.drain({ timeoutMs });
+        : await target.client.drain({ timeoutMs });
     if (outcome.drained) return;
     const left =
       outcome.undelivered > 0 ? `; messages kept for the next flush: ${outcome.undelivered}` : '';
