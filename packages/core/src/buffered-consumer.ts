@@ -17,6 +17,7 @@ import {
   checkMs,
   DEFAULT_REQUEST_TIMEOUT_MS,
   defaultSleep,
+  describeOption,
   type FetchLike,
   normalizeApiHost,
   type TransportOptions,
@@ -148,7 +149,7 @@ export class BufferedConsumer implements CohorlyConsumer {
     // 0 would not mean "no cap": it would keep one message and drop every other.
     if (!(Number.isInteger(this.maxQueueSize) && this.maxQueueSize >= 1)) {
       throw new TypeError(
-        `BufferedConsumer: maxQueueSize must be an integer >= 1, got ${describe(options.maxQueueSize)}`,
+        `BufferedConsumer: maxQueueSize must be an integer >= 1, got ${describeOption(options.maxQueueSize)}`,
       );
     }
     this.maxSize = Math.min(
@@ -595,12 +596,7 @@ function total(counts: EndpointCounts): number {
 function checkCount(value: number | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || Number.isNaN(value)) {
-    throw new TypeError(`BufferedConsumer: ${name} must be a number, got ${describe(value)}`);
+    throw new TypeError(`BufferedConsumer: ${name} must be a number, got ${describeOption(value)}`);
   }
   return value;
-}
-
-/** An option's value as an error shows it: a string quoted, so `"50"` is not read as 50. */
-function describe(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : String(value);
 }

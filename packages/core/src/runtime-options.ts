@@ -112,8 +112,13 @@ export function checkMs(
   if (value === undefined) return fallback;
   if (!isTimerMs(value, min)) {
     throw new TypeError(
-      `${name} must be a number of milliseconds from ${min} to ${MAX_TIMER_MS}, got ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`,
+      `${name} must be a number of milliseconds from ${min} to ${MAX_TIMER_MS}, got ${describeOption(value)}`,
     );
   }
   return value;
+}
+
+/** An option's value as an error shows it: a string quoted, so `"50"` is not read as 50. */
+export function describeOption(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : String(value);
 }

@@ -1,5 +1,9 @@
 import { isTimerMs, MAX_TIMER_MS, type Properties } from '@cohorly/core';
-import { checkIntegrationOptions, type IntegrationOptions } from '@cohorly/server-kit';
+import {
+  checkIntegrationOptions,
+  describeValue,
+  type IntegrationOptions,
+} from '@cohorly/server-kit';
 import { withNodeFetch } from '@cohorly/server-kit/node';
 import type { ExecutionContext } from '@nestjs/common';
 import type { CohorlyRequest } from './cohorly-request.js';
@@ -71,7 +75,7 @@ export function toIntegrationOptions(
     // A string from a config service would otherwise fail the final flush at shutdown,
     // losing every queued event.
     throw new TypeError(
-      `CohorlyModule: shutdownTimeoutMs must be a number of milliseconds from 0 to ${MAX_TIMER_MS}, got ${typeof timeout === 'string' ? JSON.stringify(timeout) : String(timeout)}`,
+      `CohorlyModule: shutdownTimeoutMs must be a number of milliseconds from 0 to ${MAX_TIMER_MS}, got ${describeValue(timeout)}`,
     );
   }
   const { identify, ignore, superProperties, shutdownTimeoutMs: _, ...shared } = options;

@@ -56,6 +56,15 @@ export function createCohorlyServer<Events extends EventCatalog<Events> = AnyEve
   }
 
   /**
+   * This server's client, or, for a server that never tracked, its project's: after a hot
+   * reload (or with instrumentation.ts and a typed lib/ server) the server that queued may be
+   * an older one, and this one is what the app can reach, to flush and to close.
+   */
+  function projectClient(): SharedClient | undefined {
+    return shared ?? existingClient(options);
+  }
+
+  /**
    * Delivers what is queued, retrying through backoff windows, within `flushTimeoutMs`
    * (counted from now, `before` included); never rejects. It ends once what was queued
    * before it is delivered: under steady traffic the queue is never empty, and each later
@@ -64,9 +73,7 @@ export function createCohorlyServer<Events extends EventCatalog<Events> = AnyEve
   async function deliver(before?: Promise<void>): Promise<void> {
     const deadline = Date.now() + flushTimeoutMs;
     const ready = before ? await withTimeout(before, flushTimeoutMs) : undefined;
-    // A server that never tracked still delivers its project's client: after a hot reload
-    // (or with instrumentation.ts and a typed lib/ server), the one that queued may be another.
-    const target = shared ?? existingClient(options);
+    const target = projectClient();
     if (!target) return;
     const timeoutMs = Math.max(deadline - Date.now(), 0);
     const outcome =
@@ -214,9 +221,7 @@ export function createCohorlyServer<Events extends EventCatalog<Events> = AnyEve
     async close(closeOptions) {
       const state = processState();
       if (state.server === server) state.server = undefined;
-      // A server that never tracked still closes its project's client: after a hot reload
-      // the server that tracked may be an older one, and this one is what the app can reach.
-      const closing = shared ?? existingClient(options);
+      const closing = projectClient();
       shared = undefined;
       // With nothing left to close, a second call reports what the first one delivered,
       // once it has: resolving at once would let a shutdown path exit before it is done.
