@@ -42,19 +42,26 @@ describe('requestProperties', () => {
     });
   });
 
-  it('leaves out the keys the SDK stamps on each event, and reports them once per call', () => {
+  it('leaves out the keys the SDK stamps on each event, and reports each set of them once', () => {
     const errors: unknown[] = [];
-    const props = requestProperties(
-      req,
-      plainAccessor,
-      { superProperties: () => ({ tenant: 'acme', $insert_id: 'req-1', distinct_id: 'acme' }) },
-      (error) => errors.push(error),
-      'track "Viewed"',
-    );
+    const options = {
+      superProperties: (r: typeof req) =>
+        r.headers['x-replay'] === 'yes'
+          ? { tenant: 'acme', time: 0 }
+          : { tenant: 'acme', $insert_id: 'req-1', distinct_id: 'acme' },
+    };
+    const properties = (r: typeof req) =>
+      requestProperties(r, plainAccessor, options, (error) => errors.push(error), 'track "Viewed"');
 
-    expect(props).toEqual({ $path: '/search', tenant: 'acme' });
+    expect(properties(req)).toEqual({ $path: '/search', tenant: 'acme' });
+    expect(properties(req)).toEqual({ $path: '/search', tenant: 'acme' });
+    const replay = { ...req, headers: { ...req.headers, 'x-replay': 'yes' } };
+    expect(properties(replay)).toEqual({ $path: '/search', tenant: 'acme' });
+    expect(properties(replay)).toEqual({ $path: '/search', tenant: 'acme' });
+
     expect(errors.map((e) => (e as Error).message)).toEqual([
-      `track "Viewed": superProperties(req) returned distinct_id, which would replace the event's user, even one tracked with an explicit { distinctId }; $insert_id, which would give every event of the request the same insert id, so the server would keep only one of them; left out of the event (the SDK sets them itself)`,
+      `track "Viewed": superProperties(req) returned distinct_id, which would replace the event's user, even one tracked with an explicit { distinctId }; $insert_id, which would give every event of the request the same insert id, so the server would keep only one of them; left out of this event and every later one (the SDK sets them itself); said once`,
+      'track "Viewed": superProperties(req) returned time, which would replace the time each event happened; left out of this event and every later one (the SDK sets it itself); said once',
     ]);
   });
 
@@ -74,7 +81,7 @@ describe('requestProperties', () => {
         requestProperties(req, plainAccessor, { superProperties: () => ({ time: undefined }) }),
       ).toEqual({ $path: '/search' });
       expect(warn).toHaveBeenCalledWith(
-        '[cohorly] superProperties(req) returned time, which would replace the time each event happened; left out of the event (the SDK sets it itself)',
+        '[cohorly] superProperties(req) returned time, which would replace the time each event happened; left out of this event and every later one (the SDK sets it itself); said once',
       );
     } finally {
       warn.mockRestore();

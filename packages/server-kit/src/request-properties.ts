@@ -40,7 +40,7 @@ export interface RequestPropertiesOptions<Req> {
    * Extra properties for every event of a request (a tenant, a plan, an experiment), returned
    * synchronously. Event properties win over them. The keys the SDK sets on each event
    * (`token`, `distinct_id`, `time`, `$insert_id`, `$lib`, `$lib_version`) are left out, and
-   * `onError` says so: pass `{ distinctId }` to `track()` to send an event to another user.
+   * `onError` says so, once: pass `{ distinctId }` to `track()` to send an event to another user.
    * @default none
    */
   superProperties?: (req: Req) => Properties | undefined;
@@ -64,11 +64,19 @@ const STAMPED_KEYS: Readonly<Record<string, string>> = {
 const STAMPED_KEY_NAMES = Object.keys(STAMPED_KEYS);
 
 /**
+ * The stamped key sets already reported, per `superProperties` function. Returning them is a
+ * configuration mistake that repeats on every request and loses nothing, so it is said once:
+ * a warning per request would flood the logs of a busy app.
+ */
+const reportedStampedKeys = new WeakMap<object, Set<string>>();
+
+/**
  * The properties a request adds to its events, per the options. Throws, naming
  * `superProperties(req)`, when it throws or returns something other than a plain object (a
  * Promise, say): the caller does not send the event, and reports why. The keys the SDK stamps
  * on each event are left out of what `superProperties(req)` returns, and reported to `onError`
- * (once per call, prefixed with `caller`), without stopping the event.
+ * (prefixed with `caller`), without stopping the event: once per `superProperties` function and
+ * set of keys.
  */
 export function requestProperties<Req>(
   req: Req,
@@ -123,12 +131,20 @@ export function requestProperties<Req>(
   }
   if (stamped === undefined) return merged;
   for (const key of stamped) delete merged[key];
+  const keys = stamped.join(',');
+  let reported = reportedStampedKeys.get(options.superProperties);
+  if (reported?.has(keys)) return merged;
+  if (reported === undefined) {
+    reported = new Set();
+    reportedStampedKeys.set(options.superProperties, reported);
+  }
+  reported.add(keys);
   const why = stamped.map((key) => `${key}, ${STAMPED_KEYS[key]}`).join('; ');
   const prefix = caller === undefined ? '' : `${caller}: `;
   reportError(
     onError,
     new Error(
-      `${prefix}superProperties(req) returned ${why}; left out of the event (the SDK sets ${stamped.length === 1 ? 'it' : 'them'} itself)`,
+      `${prefix}superProperties(req) returned ${why}; left out of this event and every later one (the SDK sets ${stamped.length === 1 ? 'it' : 'them'} itself); said once`,
     ),
   );
   return merged;
