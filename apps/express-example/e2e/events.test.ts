@@ -78,7 +78,7 @@ describe('the example app tracks a customer journey', () => {
     ]);
   });
 
-  it('attributes anonymous events to the anonymous id, and skips health checks', async () => {
+  it('attributes anonymous events to the anonymous id; health checks answer and track nothing', async () => {
     const health = await call(`${app.url}/healthz`, {
       headers: { 'x-cohorly-anonymous-id': 'probe' },
     });
@@ -113,6 +113,26 @@ describe('the example app tracks a customer journey', () => {
     expect(event!.distinctId).toBe(userId);
     expect(event!.properties).toMatchObject({ count: 3, $path: '/products' });
     await app.stop();
+  });
+
+  it("serves an uptime monitor's visits but does not track them", async () => {
+    const signup = await call(`${app.url}/signup`, { body: { email: 'ops@example.com' } });
+    const { userId } = signup.body as { userId: string };
+    const signedIn = { authorization: `Bearer ${userId}` };
+    const monitored = await call(`${app.url}/products`, {
+      headers: { ...signedIn, 'user-agent': 'Mozilla/5.0 (compatible; UptimeRobot/2.0)' },
+    });
+    expect(monitored).toMatchObject({ status: 200, body: expect.any(Array) });
+    const visited = await call(`${app.url}/products`, {
+      headers: { ...signedIn, 'user-agent': 'e2e-browser/1.0' },
+    });
+    expect(visited.status).toBe(200);
+
+    await app.stop();
+    // Everything tracked before the stop has been delivered: only the customer's view is there.
+    expect(cohorly.events({ event: 'Products Viewed' })).toMatchObject([
+      { distinctId: userId, properties: { $user_agent: 'e2e-browser/1.0' } },
+    ]);
   });
 
   it('logs, and does not send, an event with no identity at all', async () => {

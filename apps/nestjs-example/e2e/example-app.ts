@@ -78,10 +78,17 @@ export function startExampleApp(
 /** A request as the front end would send it. */
 export function call(
   url: string,
-  options: { user?: string; anonymousId?: string; method?: string; body?: unknown } = {},
+  options: {
+    user?: string;
+    anonymousId?: string;
+    userAgent?: string;
+    method?: string;
+    body?: unknown;
+  } = {},
 ): Promise<Response> {
   const headers: Record<string, string> = {};
   if (options.user) headers.authorization = `Bearer ${options.user}`;
+  if (options.userAgent) headers['user-agent'] = options.userAgent;
   if (options.anonymousId) headers['x-cohorly-anonymous-id'] = options.anonymousId;
   if (options.body !== undefined) headers['content-type'] = 'application/json';
   return fetch(url, {

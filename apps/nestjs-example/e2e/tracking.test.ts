@@ -95,7 +95,7 @@ describe('the example app, tracking through @cohorly/nestjs', () => {
     ]);
   });
 
-  it('refuses a request without a user and tracks nothing for it; ignores health checks', async () => {
+  it('refuses a request without a user and tracks nothing for it', async () => {
     // With an anonymous id, an event tracked for the refused request would have someone to be
     // attributed to, and would arrive: without one, Cohorly would drop it anyway.
     const refused = await call(`${app.url}/projects`, {
@@ -103,7 +103,6 @@ describe('the example app, tracking through @cohorly/nestjs', () => {
       body: { name: 'x' },
     });
     expect(refused.status).toBe(401);
-    expect((await call(`${app.url}/health`)).status).toBe(200);
     await createProject('user-ed');
     // Tracked after the refused one, so anything tracked for it would have arrived by now.
     await server.waitForEvents(
@@ -113,7 +112,25 @@ describe('the example app, tracking through @cohorly/nestjs', () => {
     const created = server.events({ event: 'Project Created' }).map((event) => event.distinctId);
     expect(created.sort()).toEqual([...creators].sort());
     expect(server.events({ distinctId: 'anon-refused' })).toEqual([]);
-    expect(server.events().every((event) => event.properties.$path !== '/health')).toBe(true);
+  });
+
+  it("serves health checks and an uptime monitor's visits, and tracks neither", async () => {
+    const id = await createProject('user-fay');
+    const monitored = await call(`${app.url}/projects/${id}`, {
+      user: 'user-fay',
+      userAgent: 'Mozilla/5.0 (compatible; UptimeRobot/2.0)',
+    });
+    expect(monitored.status).toBe(200);
+    expect((await call(`${app.url}/health`)).status).toBe(200);
+    expect((await call(`${app.url}/projects/${id}`, { user: 'user-fay' })).status).toBe(200);
+    // Tracked after the monitor's view, so the monitor's would have arrived by now.
+    await server.waitForEvents(
+      { event: 'Project Viewed', distinctId: 'user-fay' },
+      { timeoutMs: 10_000 },
+    );
+    expect(server.events({ event: 'Project Viewed', properties: { projectId: id } })).toHaveLength(
+      1,
+    );
   });
 
   it('never attributes an event to the user of another of 200 concurrent requests', async () => {

@@ -4,6 +4,9 @@ import type { ConfigService } from '@nestjs/config';
 
 const logger = new Logger('Cohorly');
 
+/** Uptime monitors load real pages; their visits are not the product's users'. */
+const UPTIME_MONITOR = /\b(?:UptimeRobot|Pingdom)\//;
+
 /**
  * Cohorly's options from the app's configuration: the token and host (COHORLY_TOKEN and
  * COHORLY_API_HOST; startup fails with a clear message without a token), the flush policy,
@@ -16,7 +19,9 @@ export function cohorlyOptions(config: ConfigService): CohorlyModuleOptions {
     flush: config.get<FlushMode>('COHORLY_FLUSH', 'coalesced'),
     // Called when an event is tracked, after BearerAuthGuard has set req.user.
     identify: (req) => req.user?.id,
-    ignore: (req) => req.url === '/health',
+    // Runs before guards, on the platform's Node request (Express's req, or Fastify's raw one).
+    ignore: (req) =>
+      req.url === '/health' || UPTIME_MONITOR.test(String(req.headers['user-agent'] ?? '')),
     // Analytics trouble is logged, never turned into an error response.
     onError: (error) => logger.warn(error instanceof Error ? error.message : String(error)),
   };
