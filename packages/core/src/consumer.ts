@@ -17,7 +17,9 @@ import { isOk, isRetryable, postJson } from './transport.js';
 export interface ConsumerOptions extends TransportOptions {
   /**
    * How many times a message is retried after a 429, a 5xx, a network error or a timeout,
-   * waiting the contract's backoff in between (so at most `retryLimit + 1` requests).
+   * waiting the contract's backoff in between (so at most `retryLimit + 1` requests). That
+   * wait keeps the process alive, as the Python SDK's blocking `send()` does: a pending send
+   * is delivered or rejected, never abandoned by a process that exits.
    * @default 4
    */
   retryLimit?: number;
