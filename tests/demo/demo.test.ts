@@ -1,4 +1,7 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, it, onTestFinished } from 'vitest';
 
@@ -8,9 +11,13 @@ const DEMO_KILL_MS = 170_000;
 
 /** Runs the demo's main script (the packages and apps are built by `pnpm test` first). */
 function runDemoOnce(): Promise<{ code: number | null; output: string }> {
+  // The demo's temporary folder (its event log) goes in one of the test's own, removed when
+  // the test ends: a demo killed below never gets to remove its folder itself.
+  const scratch = mkdtempSync(join(tmpdir(), 'cohorly-demo-test-'));
+  onTestFinished(() => rmSync(scratch, { recursive: true, force: true }));
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [demo, '--once'], {
-      env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
+      env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', TMPDIR: scratch },
       stdio: ['ignore', 'pipe', 'pipe'],
       // A process group of its own, which the dev server and the apps it starts join: one
       // signal to the group reaches every one of them, not only demo.mjs.
