@@ -389,6 +389,27 @@ describe('permanent failures', () => {
     expect(errors.map((e) => e.message).join()).not.toContain('secret-project-token');
   });
 
+  it.each([301, 302, 307, 308])(
+    'never follows a %i, on any fetch: the batch is reported with where apiHost should point',
+    async (status) => {
+      // Node's global fetch would follow a 307 or 308 with the body, and turn a 301 or 302
+      // into a GET without it (then a 405): each transport would give another outcome.
+      const { consumer, errors } = setup();
+      const client = new Cohorly('secret-project-token', { consumer });
+      server.script({ status, headers: { location: '/v2/track?key=secret-project-token' } });
+      await client.track('u', 'A');
+      await consumer.flush().catch(() => undefined);
+      expect(server.requests.map((r) => r.path)).toEqual(['/track']);
+      expect(consumer.stats()).toMatchObject({ sent: 0, dropped: { rejected: 1 } });
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatchObject({ code: 'rejected', status, messages: 1 });
+      expect(errors[0]?.message).toContain(
+        `(status ${status}): {}; the server redirects to ${server.url}/v2/track?key=<redacted>`,
+      );
+      expect(errors[0]?.message).toContain('Cohorly does not follow redirects: set apiHost');
+    },
+  );
+
   it('makes an explicit flush() reject with the CohorlyError of a rejected batch', async () => {
     const { client, consumer } = setup();
     server.script({ status: 422 });

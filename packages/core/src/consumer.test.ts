@@ -61,6 +61,17 @@ describe('Consumer', () => {
     expect(sleeps).toEqual([3000]);
   });
 
+  it.each([301, 307, 308])('fails at once on a %i, saying where it points', async (status) => {
+    const { client } = setup();
+    server.always({ status, headers: { location: 'http://127.0.0.1:9/track' } });
+    await expect(client.track('u', 'A')).rejects.toMatchObject({
+      status,
+      retryable: false,
+      message: expect.stringContaining('the server redirects to http://127.0.0.1:9/track'),
+    });
+    expect(server.requests.map((r) => r.path)).toEqual(['/track']);
+  });
+
   it.each([400, 401, 404, 413])('fails at once on %i', async (status) => {
     const { client, sleeps } = setup();
     server.always({ status });

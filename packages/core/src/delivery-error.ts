@@ -20,7 +20,12 @@ export function deliveryError(
   const status = outcome.status === undefined ? 'no answer' : `status ${outcome.status}`;
   // The transport has already masked every token in the answer (redact-tokens.ts).
   const detail = outcome.body ? `: ${outcome.body}` : '';
-  return new CohorlyError(`POST ${url} ${what} (${status})${detail}`, {
+  // A redirect is never followed (transport.ts): the fix is an apiHost that needs none.
+  const redirect =
+    outcome.status !== undefined && outcome.status >= 300 && outcome.status < 400
+      ? `; the server redirects to ${outcome.location ?? 'an address it did not give'}, and Cohorly does not follow redirects: set apiHost to the address it should POST to`
+      : '';
+  return new CohorlyError(`POST ${url} ${what} (${status})${detail}${redirect}`, {
     code: options.code ?? outcomeCode(outcome),
     status: outcome.status,
     retryable: options.retryable,

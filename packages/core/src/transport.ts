@@ -14,6 +14,8 @@ export interface HttpOutcome {
   timedOut: boolean;
   /** The network error, when there was one. */
   error?: unknown;
+  /** Where a 3xx answer points (its `Location`, resolved against the request's URL). */
+  location?: string;
 }
 
 /** 2xx. */
@@ -90,18 +92,40 @@ async function request(
     headers: { 'Content-Type': 'application/json' },
     body,
     signal,
+    // A redirect is answered, never followed, whatever the fetch: the global fetch follows
+    // 307/308 with the body but turns a 301/302 into a GET without it, while Node transports
+    // (and the Python SDK) follow none. So every transport gets the same outcome, and the
+    // error can say where apiHost should point.
+    redirect: 'manual',
   });
   // Reading the body frees the connection for reuse, and its text explains a rejection.
   const text = await response.text();
   const ok = response.status >= 200 && response.status < 300;
   // Masked before it is cut, so no cut can leave part of a token unmasked.
   const safe = ok || text === '' ? text : redactTokens(text, body);
-  return {
+  const outcome: HttpOutcome = {
     status: response.status,
     body: safe.length > MAX_BODY_CHARS ? `${safe.slice(0, MAX_BODY_CHARS)}...` : safe,
     retryAfterMs: parseRetryAfter(response.headers.get('retry-after')),
     timedOut: false,
   };
+  if (response.status >= 300 && response.status < 400) {
+    const location = redirectTarget(url, response.headers.get('location'));
+    if (location !== undefined) outcome.location = redactTokens(location, body);
+  }
+  return outcome;
+}
+
+/** A `Location` header as an absolute URL, cut to a readable length. */
+function redirectTarget(url: string, location: string | null): string | undefined {
+  if (!location) return undefined;
+  let target = location;
+  try {
+    target = new URL(location, url).href;
+  } catch {
+    // Quoted as the server sent it.
+  }
+  return target.length > MAX_BODY_CHARS ? `${target.slice(0, MAX_BODY_CHARS)}...` : target;
 }
 
 function describeNetworkError(error: unknown, timedOut: boolean, timeoutMs: number): string {

@@ -263,6 +263,23 @@ describe('createNodeFetch: the Response', () => {
     expect(await response.text()).toBe('ok');
   });
 
+  it.each([
+    [200, 'ok'],
+    [400, 'bad'],
+  ])('gives a %i whose Content-Length is one byte short, as fetch does', async (status, text) => {
+    // A hand-written server that counts characters, not bytes: the answer is complete, and
+    // the byte after it must not turn a delivered (or refused) batch into a network error.
+    const server = await startServer((request) => {
+      request.socket.end(`HTTP/1.1 ${status} X\r\nContent-Length: ${text.length}\r\n\r\n${text}!`);
+    });
+
+    const response = await createNodeFetch()(server.url, { method: 'POST', body: '{}' });
+    const global = await fetch(server.url, { method: 'POST', body: '{}' });
+
+    expect([response.status, await response.text()]).toEqual([status, text]);
+    expect([global.status, await global.text()]).toEqual([status, text]);
+  });
+
   it('never loads undici: a process that only delivers with it has no Response, Headers or fetch loaded', {
     timeout: CHILD_TEST_TIMEOUT_MS,
   }, async () => {

@@ -7,13 +7,16 @@ import type { ClientOptions } from './resolve-client.js';
 /** Options of {@link createNodeFetch}. */
 export interface NodeFetchOptions {
   /**
-   * The agent for `http:` URLs. Pass your own for a proxy or a connection limit.
+   * The agent for `http:` URLs. Pass your own for a proxy or a connection limit; give it
+   * `keepAlive: true` and a `timeout` (4000, say), or its idle sockets stay open until the
+   * server closes them.
    * @default a keep-alive `http.Agent` owned by this fetch, closing idle sockets after
    * `idleTimeoutMs`
    */
   httpAgent?: http.Agent;
   /**
-   * The agent for `https:` URLs (custom CA, client certificates, proxy).
+   * The agent for `https:` URLs (custom CA, client certificates, proxy); as for `httpAgent`,
+   * give it `keepAlive: true` and a `timeout`.
    * @default a keep-alive `https.Agent` owned by this fetch, closing idle sockets after
    * `idleTimeoutMs`
    */
@@ -99,11 +102,17 @@ export function createNodeFetch(options: NodeFetchOptions = {}): NodeFetch {
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       const done = () => signal?.removeEventListener('abort', onAbort);
+      let answer: http.IncomingMessage | undefined;
       request.once('error', (error) => {
+        // An answer read in full stands, as with fetch: bytes after it (a Content-Length one
+        // short, say) make Node's parser fail the request before the answer's 'end' runs,
+        // which would count a delivered batch as a network error and send it again.
+        if (answer?.complete) return;
         done();
         reject(error);
       });
       request.once('response', (response) => {
+        answer = response;
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
         response.once('error', (error) => {
