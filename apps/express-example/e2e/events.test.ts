@@ -115,6 +115,29 @@ describe('the example app tracks a customer journey', () => {
     await app.stop();
   });
 
+  it('links only an anonymous visitor to a new account, never a signed-in user', async () => {
+    const first = await call(`${app.url}/signup`, {
+      body: { email: 'first@example.com' },
+      headers: { 'x-cohorly-anonymous-id': 'anon-first' },
+    });
+    const { userId: firstId } = first.body as { userId: string };
+    const session = first.headers.get('set-cookie')!.split(';')[0]!;
+    // Signed in as the first account, the same person opens a second one.
+    const second = await call(`${app.url}/signup`, {
+      body: { email: 'second@example.com' },
+      headers: { cookie: session, 'x-cohorly-anonymous-id': 'anon-first' },
+    });
+    expect(second.status).toBe(201);
+    const { userId: secondId } = second.body as { userId: string };
+
+    await app.stop();
+    expect(cohorly.aliases()).toMatchObject([{ alias: firstId, distinctId: 'anon-first' }]);
+    expect(cohorly.events({ event: 'Signed Up' }).map((e) => e.distinctId)).toEqual([
+      firstId,
+      secondId,
+    ]);
+  });
+
   it("serves an uptime monitor's visits but does not track them", async () => {
     const signup = await call(`${app.url}/signup`, { body: { email: 'ops@example.com' } });
     const { userId } = signup.body as { userId: string };

@@ -53,8 +53,10 @@ export function createApp({ analytics, exportRowDelayMs }: AppOptions): express.
       return;
     }
     // Before sign-up the visitor was anonymous (x-cohorly-anonymous-id, or the cookie):
-    // link that id to the new account so the visitor's earlier events join the user's.
-    if (req.cohorly.distinctId) void req.cohorly.alias(user.id);
+    // link that id to the new account so the visitor's earlier events join the user's. Only
+    // an anonymous visitor: a signed-in user's id is their account, and linking a second
+    // account to it would merge two people.
+    if (!req.user && req.cohorly.distinctId) void req.cohorly.alias(user.id);
     req.cohorly.identify(user.id);
     void req.cohorly.track('Signed Up', { plan });
     void req.cohorly.peopleSet({ $email: email, plan });
