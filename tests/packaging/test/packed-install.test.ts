@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DevServerProcess, startDevServer } from './support/dev-server-process.js';
 import { createPackedProject, type PackedProject } from './support/packed-project.js';
 import { assertSucceeded, runProcess } from './support/run-process.js';
-import { PUBLIC_PACKAGES, TSC } from './support/workspace.js';
+import { PUBLIC_PACKAGES, REPO_ROOT, TSC } from './support/workspace.js';
 
 // Every public package as a user gets it: packed with `pnpm pack`, installed from the
 // tarballs into a fresh project outside the repository (one install for all tests), loaded
@@ -66,7 +66,7 @@ describe('the tarballs', () => {
       // Only what `files` lists (and npm always adds): no sources, tests or configs. The
       // testing package's `bin/` is the dev server's launcher, a file pnpm can link before
       // the first build.
-      const allowed = ['dist', 'package.json', 'README.md'];
+      const allowed = ['dist', 'package.json', 'README.md', 'LICENSE'];
       if (name === '@cohorly/testing') allowed.push('bin');
       expect([...top].filter((entry) => !allowed.includes(entry))).toEqual([]);
       expect(top).toContain('dist');
@@ -84,6 +84,19 @@ describe('the tarballs', () => {
       expect(await tarballEntries(pkg.name)).toContain('README.md');
     });
   }
+
+  it.each(PUBLIC_PACKAGES.map((pkg) => [pkg.name]))(
+    '%s ships the MIT licence text its manifest names',
+    async (name) => {
+      // MIT asks that the notice travel with the code; npm packs a LICENSE only from the
+      // package's own folder, so each keeps a copy of the repository's.
+      const manifest = JSON.parse(await readFile(join(installed(name), 'package.json'), 'utf8'));
+      expect(manifest.license).toBe('MIT');
+      const shipped = await readFile(join(installed(name), 'LICENSE'), 'utf8');
+      expect(shipped).toBe(await readFile(join(REPO_ROOT, 'LICENSE'), 'utf8'));
+      expect(shipped).toMatch(/^MIT License\n\nCopyright \(c\) \d{4} Cohorly\n/);
+    },
+  );
 
   it('resolves the packages’ dependencies on each other to the tarballs, not the registry', async () => {
     for (const pkg of PUBLIC_PACKAGES) {
@@ -177,6 +190,7 @@ describe.concurrent('type-checked with the repository’s TypeScript', () => {
     ['node16, as an ES module (index.d.ts)', 'tsconfig.node16.json'],
     ['node16, as CommonJS (index.d.cts)', 'tsconfig.node16-cjs.json'],
     ['bundler', 'tsconfig.bundler.json'],
+    ['node10, as module commonjs implies', 'tsconfig.node10.json'],
   ])(
     'passes tsc --noEmit with moduleResolution %s',
     {
