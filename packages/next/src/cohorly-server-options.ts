@@ -19,7 +19,9 @@ export interface CohorlyServerOptions extends ClientOptions {
    * anonymous visitor. Called for each message that has no explicit `distinctId`, inside the
    * request, so it may use `cookies()`, `headers()` or `auth()`. When it throws, the message
    * falls back to the anonymous id and `onError` is told; a Next.js `redirect()` or
-   * `notFound()` it throws is passed on untouched, through the promise `trackServer` returns.
+   * `notFound()` it throws is passed on untouched, through the promise `trackServer` returns
+   * (so it takes effect only where that promise is awaited), and `onError` is told that the
+   * message was not sent.
    * @default none
    */
   getDistinctId?: () => DistinctIdResult | Promise<DistinctIdResult>;
@@ -49,9 +51,13 @@ export interface CohorlyServerOptions extends ClientOptions {
    */
   waitUntil?: WaitUntil;
   /**
-   * The longest a delivery may take, in milliseconds: the work kept alive after a response,
-   * and the flush `trackServer` awaits outside a request. Messages not delivered by then
-   * stay queued for the next flush, and `onError` is told.
+   * The longest a delivery may take, in milliseconds, retries included: the work kept alive
+   * after a response, and the flush `trackServer` awaits outside a request. Messages not
+   * delivered by then stay queued for the next flush, and `onError` is told. At shutdown
+   * there is no next flush: what is still queued when the process exits is lost, and
+   * `onError` is told how many (Node.js runtime). Raise it for `next start` behind a flaky
+   * network: after a failure the first retry comes about 2 s later, the second about 4 s
+   * after that (each ±20 %), so the default covers one retry, and 10000 two.
    * @default 5000
    */
   flushTimeoutMs?: number;

@@ -46,7 +46,8 @@ export interface CohorlyServer<Events extends EventCatalog<Events> = AnyEvents> 
   flush(): Promise<void>;
   /**
    * Delivers what is queued within `timeoutMs` (default 10000) and stops the client, for a
-   * custom shutdown. `next start` needs none: it waits for pending deliveries on SIGTERM.
+   * custom shutdown. `next start` needs none: on SIGTERM it waits for pending deliveries,
+   * each for up to `flushTimeoutMs`.
    */
   close(options?: CloseOptions): Promise<CloseReport>;
   /**

@@ -95,7 +95,7 @@ describe('outside a request scope (scripts, tests, instrumentation.ts)', () => {
     ]);
   });
 
-  it('passes a redirect() or notFound() thrown by getDistinctId() through untouched', async () => {
+  it('passes a redirect() or notFound() thrown by getDistinctId() through untouched, and says the message was not sent', async () => {
     let thrown: unknown;
     const cohorly = make({
       getDistinctId: () => {
@@ -116,7 +116,43 @@ describe('outside a request scope (scripts, tests, instrumentation.ts)', () => {
       digest: expect.stringMatching(/^NEXT_HTTP_ERROR_FALLBACK;404/),
     });
     expect(server.requests()).toEqual([]);
-    expect([...cohorly.errors, ...missing.errors]).toEqual([]);
+    // Before, nothing said the message was lost.
+    expect([...cohorly.errors, ...missing.errors].map(messageOf)).toEqual([
+      `track "Viewed" was not sent: getDistinctId() threw Next.js's redirect(), which only takes effect where the promise trackServer() returns is awaited`,
+      `track "Viewed" was not sent: getDistinctId() threw Next.js's notFound(), which only takes effect where the promise trackServer() returns is awaited`,
+    ]);
+    expect(cohorly.errors[0]).toMatchObject({ cause: thrown });
+  });
+
+  it('reports a redirect() from getDistinctId() that nobody awaits, without an unhandled rejection', async () => {
+    // As in a request: the delivery is kept alive (after(), here a waitUntil), and the
+    // handler does `void trackServer(...)`. Before, the message vanished without a word.
+    const unhandled: unknown[] = [];
+    const listener = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', listener);
+    try {
+      const kept: Promise<unknown>[] = [];
+      const cohorly = make({
+        waitUntil: (promise) => kept.push(promise),
+        getDistinctId: () => redirect('/login'),
+      });
+      void cohorly.peopleSet({ plan: 'pro' });
+      void cohorly.trackServer('Dashboard Viewed');
+      await Promise.all(kept);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(cohorly.errors.map(messageOf)).toEqual([
+        expect.stringMatching(
+          /^peopleSet was not sent: getDistinctId\(\) threw Next.js's redirect\(\)/,
+        ),
+        expect.stringMatching(
+          /^track "Dashboard Viewed" was not sent: getDistinctId\(\) threw Next.js's redirect\(\)/,
+        ),
+      ]);
+      expect(unhandled).toEqual([]);
+      expect(server.requests()).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', listener);
+    }
   });
 
   it('retries through a backoff window within flushTimeoutMs', async () => {
@@ -146,7 +182,7 @@ describe('outside a request scope (scripts, tests, instrumentation.ts)', () => {
     await vi.advanceTimersByTimeAsync(3000);
     await expect(tracking).resolves.toBeUndefined();
     expect(cohorly.errors.map(messageOf)).toEqual([
-      'delivery did not finish within flushTimeoutMs (3000 ms); messages kept for the next flush: 1',
+      'delivery did not finish within flushTimeoutMs (3000 ms); messages still queued: 1 (sent with the next flush, lost if the process exits first)',
     ]);
   });
 

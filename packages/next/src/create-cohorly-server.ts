@@ -15,12 +15,13 @@ import {
   type DistinctIdResult,
 } from './cohorly-server-options.js';
 import { keepAlive } from './keep-alive.js';
-import { isNextControlFlowError } from './next-control-flow.js';
+import { describeControlFlow, isNextControlFlowError } from './next-control-flow.js';
 import { nextRequestConfig } from './next-request.js';
 import { processState } from './process-state.js';
 import { RequestBatch } from './request-batch.js';
 import { captureRequestScope, type RequestScope } from './request-scope.js';
 import { acquireClient, existingClient, type SharedClient } from './shared-client.js';
+import { reportStaticPrerender } from './static-prerender.js';
 import { withTimeout } from './with-timeout.js';
 
 /**
@@ -81,18 +82,32 @@ export function createCohorlyServer<Events extends EventCatalog<Events> = AnyEve
         ? { drained: false, undelivered: 0 }
         : await target.client.drain({ timeoutMs });
     if (outcome.drained) return;
+    // Queued, not delivered: the next flush sends them if the process lives on; at shutdown
+    // (SIGTERM under `next start`) there is none, and the exit report counts them as lost.
     const left =
-      outcome.undelivered > 0 ? `; messages kept for the next flush: ${outcome.undelivered}` : '';
+      outcome.undelivered > 0
+        ? `; messages still queued: ${outcome.undelivered} (sent with the next flush, lost if the process exits first)`
+        : '';
     report(
       new Error(`delivery did not finish within flushTimeoutMs (${flushTimeoutMs} ms)${left}`),
     );
   }
 
-  async function resolveUserId(): Promise<DistinctIdResult> {
+  async function resolveUserId(what: string): Promise<DistinctIdResult> {
     try {
       return await options.getDistinctId?.();
     } catch (error) {
-      if (isNextControlFlowError(error)) throw error;
+      if (isNextControlFlowError(error)) {
+        // Passed on, untouched, through the caller's promise; but a call not awaited (`void
+        // trackServer()`) drops that promise, and the redirect with it: say what it cost.
+        report(
+          new Error(
+            `${what} was not sent: getDistinctId() threw ${describeControlFlow(error)}, which only takes effect where the promise trackServer() returns is awaited`,
+            { cause: error },
+          ),
+        );
+        throw error;
+      }
       report(
         new Error(
           `getDistinctId() threw, so the anonymous id was used: ${error instanceof Error ? error.message : String(error)}`,
@@ -105,9 +120,15 @@ export function createCohorlyServer<Events extends EventCatalog<Events> = AnyEve
 
   async function track(
     scope: RequestScope | undefined,
+    what: string,
     explicitId: string | undefined,
     use: (tracker: RequestTracker<Events>) => Promise<void>,
   ): Promise<void> {
+    const req = scope ? await scope.snapshot : {};
+    // An interrupted prerender: no visitor, nothing to track.
+    if (req === undefined) return;
+    // Before the client: at build time a missing token is the usual line, and the wrong hint.
+    if (scope) reportStaticPrerender(what, report);
     let client: Cohorly;
     try {
       client = connection().client;
@@ -115,10 +136,7 @@ export function createCohorlyServer<Events extends EventCatalog<Events> = AnyEve
       report(error);
       return;
     }
-    const req = scope ? await scope.snapshot : {};
-    // An interrupted prerender: no visitor, nothing to track.
-    if (req === undefined) return;
-    if (explicitId === undefined && options.getDistinctId) req.userId = await resolveUserId();
+    if (explicitId === undefined && options.getDistinctId) req.userId = await resolveUserId(what);
     const tracker = new RequestTracker<Events>({
       req,
       client,
@@ -134,6 +152,7 @@ export function createCohorlyServer<Events extends EventCatalog<Events> = AnyEve
    * to the return, so headers(), cookies() and after() are called where the user called us.
    */
   function dispatch(
+    what: string,
     explicitId: string | undefined,
     use: (tracker: RequestTracker<Events>) => Promise<void>,
   ): Promise<void> {
@@ -143,7 +162,7 @@ export function createCohorlyServer<Events extends EventCatalog<Events> = AnyEve
     const first = batch === undefined;
     batch ??= new RequestBatch();
     if (scope && first) batches.set(scope.key, batch);
-    const tracking = track(scope, explicitId, use);
+    const tracking = track(scope, what, explicitId, use);
     batch.add(tracking);
     if (first) {
       const current = batch;
@@ -158,13 +177,17 @@ export function createCohorlyServer<Events extends EventCatalog<Events> = AnyEve
     return typeof options === 'object' && options !== null ? options.distinctId : undefined;
   }
 
-  /** Runs `dispatch`, turning anything but a Next.js control-flow error into onError. */
+  /**
+   * Runs `dispatch`, turning anything but a Next.js control-flow error into onError. `what`
+   * names the message in reports, as the tracker's own do (`track "Viewed"`, `alias`).
+   */
   function safely(
+    what: string,
     explicitId: () => string | undefined,
     use: (tracker: RequestTracker<Events>) => Promise<void>,
   ): Promise<void> {
     try {
-      return dispatch(explicitId(), use);
+      return dispatch(what, explicitId(), use);
     } catch (error) {
       if (isNextControlFlowError(error)) throw error;
       report(error);
@@ -175,42 +198,49 @@ export function createCohorlyServer<Events extends EventCatalog<Events> = AnyEve
   const server: CohorlyServer<Events> = {
     trackServer(event, ...args) {
       return safely(
+        trackName(event),
         () => explicitIdOf(args[1]),
         (tracker) => tracker.track(event, ...args),
       );
     },
     alias(aliasId, original) {
       return safely(
+        'alias',
         () => original,
         (tracker) => tracker.alias(aliasId, original),
       );
     },
     peopleSet(properties, trackOptions) {
       return safely(
+        'peopleSet',
         () => explicitIdOf(trackOptions),
         (tracker) => tracker.peopleSet(properties, trackOptions),
       );
     },
     peopleSetOnce(properties, trackOptions) {
       return safely(
+        'peopleSetOnce',
         () => explicitIdOf(trackOptions),
         (tracker) => tracker.peopleSetOnce(properties, trackOptions),
       );
     },
     peopleIncrement(properties, trackOptions) {
       return safely(
+        'peopleIncrement',
         () => explicitIdOf(trackOptions),
         (tracker) => tracker.peopleIncrement(properties, trackOptions),
       );
     },
     peopleUnset(propertyNames, trackOptions) {
       return safely(
+        'peopleUnset',
         () => explicitIdOf(trackOptions),
         (tracker) => tracker.peopleUnset(propertyNames, trackOptions),
       );
     },
     peopleDelete(trackOptions) {
       return safely(
+        'peopleDelete',
         () => explicitIdOf(trackOptions),
         (tracker) => tracker.peopleDelete(trackOptions),
       );
@@ -234,4 +264,16 @@ export function createCohorlyServer<Events extends EventCatalog<Events> = AnyEve
   };
   processState().server = server;
   return server;
+}
+
+/**
+ * `track "Viewed"`, naming the message in reports as the tracker's own do; never throws,
+ * whatever the caller passed as the event.
+ */
+function trackName(event: unknown): string {
+  try {
+    return `track "${String(event)}"`;
+  } catch {
+    return 'track';
+  }
 }

@@ -1,6 +1,6 @@
 import { notFound, permanentRedirect, redirect } from 'next/navigation.js';
 import { expect, it } from 'vitest';
-import { isNextControlFlowError } from './next-control-flow.js';
+import { describeControlFlow, isNextControlFlowError } from './next-control-flow.js';
 
 function thrownBy(fn: () => unknown): unknown {
   try {
@@ -34,4 +34,25 @@ it('leaves every other error alone', () => {
   expect(isNextControlFlowError('NEXT_REDIRECT')).toBe(false);
   expect(isNextControlFlowError(undefined)).toBe(false);
   expect(isNextControlFlowError(null)).toBe(false);
+});
+
+it('names a control-flow error as the user wrote it, for messages', () => {
+  expect(describeControlFlow(thrownBy(() => redirect('/login')))).toBe("Next.js's redirect()");
+  expect(describeControlFlow(thrownBy(() => permanentRedirect('/moved')))).toBe(
+    "Next.js's redirect()",
+  );
+  expect(describeControlFlow(thrownBy(() => notFound()))).toBe("Next.js's notFound()");
+  // What forbidden() and unauthorized() throw (behind an experimental flag in Next.js 15-16).
+  expect(describeControlFlow({ digest: 'NEXT_HTTP_ERROR_FALLBACK;403' })).toBe(
+    "Next.js's forbidden()",
+  );
+  expect(describeControlFlow({ digest: 'NEXT_HTTP_ERROR_FALLBACK;401' })).toBe(
+    "Next.js's unauthorized()",
+  );
+  expect(describeControlFlow({ digest: 'DYNAMIC_SERVER_USAGE' })).toBe(
+    'a Next.js control-flow error',
+  );
+  expect(describeControlFlow({ digest: 'NEXT_HTTP_ERROR_FALLBACK;418' })).toBe(
+    'a Next.js control-flow error',
+  );
 });

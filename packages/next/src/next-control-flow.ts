@@ -32,3 +32,29 @@ const CONTROL_FLOW_CODES = new Set([
   'HANGING_PROMISE_REJECTION',
   'NEXT_PRERENDER_INTERRUPTED',
 ]);
+
+/** The Next.js functions whose errors carry `NEXT_HTTP_ERROR_FALLBACK;<status>`. */
+const HTTP_FALLBACKS: Record<string, string> = {
+  '401': 'unauthorized()',
+  '403': 'forbidden()',
+  '404': 'notFound()',
+};
+
+/**
+ * A Next.js control-flow error named as the user wrote it, for messages: "Next.js's
+ * redirect()" (`notFound()`, `forbidden()`, `unauthorized()`), else "a Next.js control-flow
+ * error".
+ */
+export function describeControlFlow(error: unknown): string {
+  const digest = (error as { digest?: unknown } | null)?.digest;
+  const [code, status = ''] = typeof digest === 'string' ? digest.split(';', 2) : [];
+  const name =
+    code === 'NEXT_REDIRECT'
+      ? 'redirect()'
+      : code === 'NEXT_NOT_FOUND'
+        ? 'notFound()'
+        : code === 'NEXT_HTTP_ERROR_FALLBACK'
+          ? HTTP_FALLBACKS[status]
+          : undefined;
+  return name ? `Next.js's ${name}` : 'a Next.js control-flow error';
+}

@@ -14,6 +14,10 @@ export interface ProcessState {
   fetchIds?: WeakMap<FetchLike, number>;
   /** The last number given to a `fetch` option. */
   lastFetchId?: number;
+  /** True once the process-exit report is registered (Node.js runtime only): once per process. */
+  exitReport?: boolean;
+  /** True once a `trackServer()` during a static prerender of `next build` was reported. */
+  staticPrerenderReported?: boolean;
 }
 
 // Next.js bundles instrumentation.ts and each route separately, so module state would be

@@ -7,6 +7,7 @@ import {
   resolveClient,
 } from '@cohorly/server-kit';
 import { defaultFetch } from './default-fetch.js';
+import { reportLossAtExit } from './exit-report.js';
 import { processState } from './process-state.js';
 
 /** A client shared by every server of the process configured with the same project. */
@@ -87,5 +88,7 @@ export function acquireClient(options: ClientOptions, onError: ErrorHandler): Sh
     },
   };
   clients.set(key, shared);
+  // What a delivery that gave up (flushTimeoutMs) left queued is reported if the process ends.
+  reportLossAtExit();
   return shared;
 }
