@@ -1,9 +1,10 @@
-import { Cohorly } from '@cohorly/core';
+import { BufferedConsumer, Cohorly } from '@cohorly/core';
 import type { NextFunction, Request, Response } from 'express';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   createHarness,
   EXPRESS_VERSIONS,
+  getWithHeaders,
   type Harness,
   messagesOf,
   TOKEN,
@@ -152,6 +153,35 @@ describe.each(EXPRESS_VERSIONS)('cohorly() on $name', ({ express }) => {
     const events = await h.cohorlyServer.waitForEvents(3);
     const byOrigin = Object.fromEntries(events.map((e) => [e.properties.from, e.distinctId]));
     expect(byOrigin).toEqual({ header: 'anon-h', cookie: 'anon-c', user: 'user-2' });
+  });
+
+  it('reads the first anonymous id of a header sent twice, not a third user made of both', async () => {
+    const defaults = express();
+    defaults.use(h.middleware());
+    const configured = express();
+    configured.use(h.middleware({ anonymousId: { header: 'X-Visitor' } }));
+    for (const app of [defaults, configured]) {
+      app.get('/', (req, res) => {
+        void req.cohorly.track('Page Viewed', {
+          app: app === defaults ? 'defaults' : 'configured',
+        });
+        res.send('ok');
+      });
+    }
+
+    // Node joins each pair into one value in req.headers: "anon-a, anon-b".
+    const sent: [typeof defaults, Record<string, string[]>][] = [
+      [defaults, { 'x-cohorly-anonymous-id': ['anon-a', 'anon-b'] }],
+      [configured, { 'x-visitor': ['v-1', 'v-2'] }],
+    ];
+    for (const [app, headers] of sent) {
+      expect(await getWithHeaders((await h.serve(app)).url, headers)).toBe(200);
+    }
+
+    const events = await h.cohorlyServer.waitForEvents(2);
+    const byApp = Object.fromEntries(events.map((e) => [e.properties.app, e.distinctId]));
+    expect(byApp).toEqual({ defaults: 'anon-a', configured: 'v-1' });
+    expect(h.errors).toEqual([]);
   });
 
   it('reads the anonymous id from the header and cookie it is told to', async () => {
@@ -359,6 +389,104 @@ describe.each(EXPRESS_VERSIONS)('cohorly() on $name', ({ express }) => {
     expect(h.errors).toEqual([]);
   });
 
+  it('tracks every request of an async ignore(), and says once that it must be synchronous', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const app = express();
+      // A Promise is truthy: taken as an answer, every request would be ignored, and nothing
+      // ever sent or reported.
+      app.use(h.middleware({ ignore: (async (req: Request) => req.path === '/healthz') as never }));
+      const rejecting = express();
+      rejecting.use(
+        h.middleware({
+          ignore: (async () => {
+            throw new Error('ignore list unavailable');
+          }) as never,
+        }),
+      );
+      for (const each of [app, rejecting]) {
+        each.get('/work', (req, res) => {
+          void req.cohorly.track('Worked', { app: each === app ? 'async' : 'rejecting' });
+          res.send('done');
+        });
+      }
+      const { url } = await h.serve(app);
+      const { url: rejectingUrl } = await h.serve(rejecting);
+
+      for (const base of [url, url, rejectingUrl, rejectingUrl]) {
+        const response = await fetch(`${base}/work`, {
+          headers: { 'x-cohorly-anonymous-id': 'v' },
+        });
+        expect(await response.text()).toBe('done');
+      }
+
+      const events = await h.cohorlyServer.waitForEvents(4);
+      expect(events.map((e) => e.properties.app).sort()).toEqual([
+        'async',
+        'async',
+        'rejecting',
+        'rejecting',
+      ]);
+      const message =
+        'ignore(req) returned a Promise: it must return synchronously (true to leave the request alone); every request is tracked instead; said once';
+      expect(messagesOf(h.errors)).toEqual([message, message]);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
+  it('names the event and identify(req) when identify(req) throws', async () => {
+    const app = express();
+    // The quickstart's identify without its `?.`, on a request with no user.
+    app.use(h.middleware({ identify: (req) => (req as Required<AuthedRequest>).user.id }));
+    app.get('/', (req, res) => {
+      void req.cohorly.track('Product Viewed', { sku: 'tea' });
+      res.send('ok');
+    });
+    const { url } = await h.serve(app);
+
+    const response = await fetch(url, { headers: { 'x-cohorly-anonymous-id': 'visitor-1' } });
+
+    expect(await response.text()).toBe('ok');
+    expect(messagesOf(h.errors)).toEqual([
+      expect.stringMatching(
+        /^track "Product Viewed" was not sent: identify\(req\) threw: Cannot read properties of undefined/,
+      ),
+    ]);
+    expect(h.cohorlyServer.events()).toEqual([]);
+  });
+
+  it("reports a batch the server rejects from your own client to its consumer's onError only", async () => {
+    const consumerErrors: unknown[] = [];
+    const client = new Cohorly(TOKEN, {
+      consumer: new BufferedConsumer({
+        apiHost: h.cohorlyServer.url,
+        onError: (error) => consumerErrors.push(error),
+      }),
+    });
+    const analytics = h.middleware({ client });
+    const app = express();
+    app.use(analytics);
+    app.get('/', (req, res) => {
+      void req.cohorly.track('Rejected', {}, { distinctId: 'u' });
+      res.send('ok');
+    });
+    const { url } = await h.serve(app);
+    h.cohorlyServer.faults.next('/track', { status: 400, body: { error: 'bad batch' } });
+
+    expect((await fetch(url)).status).toBe(200);
+    // Tracked, so the coalesced flush is armed: wait for its answer, then for one more flush.
+    await vi.waitUntil(() => consumerErrors.length > 0, { timeout: 5000 });
+    await analytics.flush();
+
+    expect(messagesOf(consumerErrors)).toEqual([expect.stringContaining('400')]);
+    // Reported there "instead", as the README says: not a second time to cohorly()'s onError.
+    expect(h.errors).toEqual([]);
+  });
+
   it('reports an ignore() that throws and treats the request as not ignored', async () => {
     const app = express();
     app.use(
@@ -377,6 +505,8 @@ describe.each(EXPRESS_VERSIONS)('cohorly() on $name', ({ express }) => {
     expect((await fetch(url)).status).toBe(200);
 
     await h.cohorlyServer.waitForEvents({ event: 'Tracked' });
-    expect(messagesOf(h.errors)).toEqual(['ignore broke']);
+    expect(messagesOf(h.errors)).toEqual([
+      'ignore(req) threw: ignore broke; the request is tracked',
+    ]);
   });
 });

@@ -1,13 +1,11 @@
 import type { RequestAccessor } from '@cohorly/server-kit';
+import { nodeRequestHeader } from '@cohorly/server-kit/node';
 import type { Request } from 'express';
 
 /** How the server-kit reads an Express request: the only Express-specific piece. */
 export const expressAccessor: RequestAccessor<Request> = {
-  header(req, name) {
-    // Node lower-cases incoming header names; only `set-cookie` arrives as an array.
-    const value = req.headers[name.toLowerCase()];
-    return Array.isArray(value) ? value[0] : value;
-  },
+  // The first value of a repeated header: Node joins repeats with ", " in `req.headers`.
+  header: nodeRequestHeader,
   // `originalUrl`, not `url`: a router mounted at `/api` rewrites `url` to the part after it.
   url: (req) => req.originalUrl ?? req.url,
   // `req.ip` honours the app's `trust proxy` setting, so X-Forwarded-For is only believed

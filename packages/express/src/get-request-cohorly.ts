@@ -1,5 +1,5 @@
 import type { AnyEvents, EventCatalog } from '@cohorly/core';
-import type { RequestTracker } from '@cohorly/server-kit';
+import type { RequestTrackerLike } from '@cohorly/server-kit';
 import { currentTracker } from '@cohorly/server-kit/node';
 
 /**
@@ -9,7 +9,7 @@ import { currentTracker } from '@cohorly/server-kit/node';
  * `getRequestCohorly<MyEvents>()`.
  */
 export function getRequestCohorly<Events extends EventCatalog<Events> = AnyEvents>():
-  | RequestTracker<Events>
+  | RequestTrackerLike<Events>
   | undefined {
   return currentTracker<Events>();
 }

@@ -6,7 +6,9 @@ export type {
   CaptureOptions,
   ErrorHandler,
   FlushMode,
-  RequestTracker,
   TrackOptions,
 } from '@cohorly/server-kit';
+// The type of `req.cohorly`: the tracker's members as an interface, which the ESM and the
+// CommonJS declarations of this package agree on (the class would not).
+export type { RequestTrackerLike as RequestTracker } from '@cohorly/server-kit';
 export type { CloseOptions, CloseReport } from '@cohorly/core';

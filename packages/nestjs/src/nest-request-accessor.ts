@@ -1,4 +1,5 @@
 import type { RequestAccessor } from '@cohorly/server-kit';
+import { nodeRequestHeader } from '@cohorly/server-kit/node';
 import type { NestRequestState } from './request-state.js';
 
 /**
@@ -7,11 +8,8 @@ import type { NestRequestState } from './request-state.js';
  * platform's request once the module's guard has run.
  */
 export const nestRequestAccessor: RequestAccessor<NestRequestState> = {
-  header(state, name) {
-    // Node lower-cases incoming header names; only `set-cookie` arrives as an array.
-    const value = state.raw?.headers[name.toLowerCase()];
-    return Array.isArray(value) ? value[0] : value;
-  },
+  // The first value of a repeated header: Node joins repeats with ", " in `raw.headers`.
+  header: (state, name) => (state.raw ? nodeRequestHeader(state.raw, name) : undefined),
   // `originalUrl` (Express, and Fastify's middleware engine), not `url`: a middleware mounted
   // at a path sees `url` with that path cut off.
   url: (state) => state.raw?.originalUrl ?? state.raw?.url,

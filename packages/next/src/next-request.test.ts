@@ -46,6 +46,19 @@ describe('identity', () => {
     expect(idOf({ anonymousIdCookie: false, anonymousIdHeader: false }, visitor)).toBeUndefined();
   });
 
+  it('reads the first anonymous id of a header sent twice, not a third user made of both', () => {
+    // headers() is a web Headers: it joins the values of a repeated header with ", ".
+    const twice = (name: string) => {
+      const list = new Headers();
+      list.append(name, 'anon-a');
+      list.append(name, 'anon-b');
+      expect(list.get(name)).toBe('anon-a, anon-b');
+      return { headers: list, cookies: new RequestCookies(list) };
+    };
+    expect(idOf({}, twice('x-cohorly-anonymous-id'))).toBe('anon-a');
+    expect(idOf({ anonymousIdHeader: 'X-Vid' }, twice('x-vid'))).toBe('anon-a');
+  });
+
   it('finds no id outside a request scope', () => {
     expect(idOf({}, {})).toBeUndefined();
   });
@@ -57,6 +70,14 @@ describe('request properties', () => {
   it('sends nothing from the request by default', () => {
     const config = nextRequestConfig({});
     expect(requestProperties(req, config.accessor, config.options)).toEqual({});
+  });
+
+  it('sends a user agent whole, commas and all', () => {
+    const userAgent = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko)';
+    const config = nextRequestConfig({ capture: { userAgent: true } });
+    expect(
+      requestProperties(snapshot({ 'user-agent': userAgent }), config.accessor, config.options),
+    ).toEqual({ $user_agent: userAgent });
   });
 
   it('sends the client IP and the user agent when asked', () => {

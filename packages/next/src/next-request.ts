@@ -47,6 +47,8 @@ export function nextRequestConfig(options: CohorlyServerOptions): NextRequestCon
   const { anonymousIdCookie: cookie, anonymousIdHeader: header } = options;
   // server-kit reads the header, then the cookie; a source turned off reads as absent.
   const hiddenHeader = header === false ? DEFAULT_ANONYMOUS_HEADER : undefined;
+  const anonymousHeader =
+    header === false ? undefined : (header || DEFAULT_ANONYMOUS_HEADER).toLowerCase();
   const accessor: RequestAccessor<NextRequestSnapshot> = {
     header(req, name) {
       const lower = name.toLowerCase();
@@ -55,7 +57,15 @@ export function nextRequestConfig(options: CohorlyServerOptions): NextRequestCon
         return serializeCookies(req.cookies) || undefined;
       }
       if (lower === hiddenHeader) return undefined;
-      return req.headers?.get(lower) ?? undefined;
+      const value = req.headers?.get(lower) ?? undefined;
+      // `headers()` is a web `Headers`, which joins a repeated header's values with ", " and
+      // cannot give them apart: two anonymous ids would become a third user, "anon-a, anon-b".
+      // An anonymous id holds no comma, so the first entry of the list is the first one sent.
+      // Other headers are read whole: a User-Agent has commas of its own.
+      if (lower === anonymousHeader && value?.includes(',')) {
+        return value.split(',', 1)[0]!.trim() || undefined;
+      }
+      return value;
     },
     // App Router APIs do not expose the request path to server code.
     url: () => undefined,

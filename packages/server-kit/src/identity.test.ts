@@ -79,6 +79,23 @@ describe('resolveDistinctId', () => {
     ).toBe('explicit');
   });
 
+  it('names identify(req) when it throws, keeping its error as the cause', () => {
+    const failure = new TypeError("Cannot read properties of undefined (reading 'id')");
+    const throwing = () => {
+      throw failure;
+    };
+    let thrown: unknown;
+    try {
+      resolveDistinctId(everything, plainAccessor, { identify: throwing });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toEqual(
+      new Error("identify(req) threw: Cannot read properties of undefined (reading 'id')"),
+    );
+    expect((thrown as Error).cause).toBe(failure);
+  });
+
   it('never reads an anonymous id with anonymousId: false', () => {
     expect(
       resolveDistinctId({ ...everything, user: undefined }, plainAccessor, { anonymousId: false }),

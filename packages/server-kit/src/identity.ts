@@ -39,7 +39,8 @@ const DEFAULT_COOKIE = 'cohorly_anonymous_id';
 /**
  * The distinct id of a request: an explicit id, else `identify(req)`, else the anonymous id
  * from the configured header or cookie, else `undefined`. Throws a `TypeError` when
- * `identify(req)` returns something that is no id (an object, a Promise, `NaN`, a boolean).
+ * `identify(req)` returns something that is no id (an object, a Promise, `NaN`, a boolean),
+ * and an error naming `identify(req)` (with the thrown error as its `cause`) when it throws.
  */
 export function resolveDistinctId<Req>(
   req: Req,
@@ -48,7 +49,15 @@ export function resolveDistinctId<Req>(
   explicit?: string,
 ): string | undefined {
   if (explicit) return explicit;
-  const user = options.identify?.(req);
+  let user: unknown;
+  try {
+    user = options.identify?.(req);
+  } catch (error) {
+    // Its own message alone (`Cannot read properties of undefined (reading 'id')`) would not
+    // say that it came from the user's identify option.
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`identify(req) threw: ${reason}`, { cause: error });
+  }
   if (user === undefined || user === null || user === '') {
     return anonymousIdOf(req, accessor, options.anonymousId);
   }

@@ -15,7 +15,8 @@ export type {
 export { FlushCoalescer } from './flush-coalescer.js';
 export type { FlushCoalescerOptions } from './flush-coalescer.js';
 export { RequestTracker } from './request-tracker.js';
-export type { TrackOptions, TrackerArgs, TrackerScope } from './request-tracker.js';
+export type { TrackerScope } from './request-tracker.js';
+export type { RequestTrackerLike, TrackOptions, TrackerArgs } from './request-tracker-like.js';
 export { anonymousIdOf, resolveDistinctId } from './identity.js';
 export type { AnonymousIdSource, IdentityOptions } from './identity.js';
 export { requestProperties } from './request-properties.js';

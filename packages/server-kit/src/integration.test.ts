@@ -146,26 +146,10 @@ describe('CohorlyIntegration', () => {
     await server.waitForEvents({ event: 'Email Sent' });
   });
 
-  it.each([
-    // The client it creates reports through onError itself: the flush's rejection must not
-    // be reported a second time.
-    ['from the client it creates', () => undefined],
-    // A client the user made may report nowhere (here it does not): the flush's rejection is.
-    [
-      "from the user's own client",
-      () =>
-        new Cohorly(TOKEN, {
-          consumer: new BufferedConsumer({
-            apiHost: server.url,
-            flushIntervalMs: 0,
-            onError: () => {},
-          }),
-        }),
-    ],
-  ])('reports a rejected batch once, %s', async (_, makeClient) => {
-    const client = makeClient();
-    const { integration } = integrate({ client, flush: 'on-close' });
-    if (client) expect(integration.client).toBe(client);
+  it('reports a rejected batch once, from the client it creates', async () => {
+    // Its consumer reports through onError itself: the flush's rejection must not be reported
+    // a second time.
+    const { integration } = integrate({ flush: 'on-close' });
     server.faults.next('/track', { status: 400, body: { error: 'bad batch' } });
     const scope = integration.begin(request('user-1'));
     void scope.tracker.track('Rejected');
@@ -175,6 +159,31 @@ describe('CohorlyIntegration', () => {
 
     expect(errors).toHaveLength(1);
     expect(String(errors[0])).toContain('400');
+  });
+
+  it("reports a rejected batch of the user's own client only to its consumer's onError", async () => {
+    // With your own client, its failures go to its consumer's onError "instead": the flush's
+    // rejection is that same failure, and must not reach the integration's onError as well.
+    const consumerErrors: unknown[] = [];
+    const client = new Cohorly(TOKEN, {
+      consumer: new BufferedConsumer({
+        apiHost: server.url,
+        flushIntervalMs: 0,
+        onError: (error) => consumerErrors.push(error),
+      }),
+    });
+    const { integration } = integrate({ client });
+    expect(integration.client).toBe(client);
+    server.faults.next('/track', { status: 400, body: { error: 'bad batch' } });
+    void integration.begin(request('user-1')).tracker.track('Rejected');
+
+    // The coalesced flush, as a request's tracking asks for it.
+    await vi.advanceTimersByTimeAsync(50);
+    await integration.flush();
+
+    expect(consumerErrors).toHaveLength(1);
+    expect(String(consumerErrors[0])).toContain('400');
+    expect(errors).toEqual([]);
   });
 
   it('gives ignored requests a tracker that sends nothing', async () => {
@@ -199,6 +208,59 @@ describe('CohorlyIntegration', () => {
     expect(flushes).toHaveBeenCalledTimes(1);
     expect(server.requests()).toEqual([]);
     expect(errors).toEqual([]);
+  });
+
+  it('names an ignore(req) that throws, and tracks the request', async () => {
+    const { integration } = integrate({
+      ignore: () => {
+        throw new Error('ignore broke');
+      },
+    });
+    expect(integration.ignores(request('user-1'))).toBe(false);
+    expect(errors.map(String)).toEqual([
+      'Error: ignore(req) threw: ignore broke; the request is tracked',
+    ]);
+  });
+
+  it('ignores nothing for an async ignore(req), says so once, and never leaves a rejection unhandled', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      // A Promise is truthy: taken as an answer, it would leave every request alone.
+      const { integration } = integrate({
+        ignore: (async (req: PlainRequest) => req.url === '/healthz') as never,
+      });
+      const { integration: rejecting } = integrate({
+        ignore: (async () => {
+          throw new Error('ignore list unavailable');
+        }) as never,
+      });
+      for (const [i, each] of [integration, integration, rejecting, rejecting].entries()) {
+        const req = request(`user-${i}`);
+        expect(each.ignores(req)).toBe(false);
+        void each.begin(req).tracker.track('Viewed', { i });
+      }
+      await vi.advanceTimersByTimeAsync(50);
+
+      // Every request's event is delivered, as with no ignore at all.
+      const events = await server.waitForEvents(4);
+      expect(events.map((e) => e.distinctId).sort()).toEqual([
+        'user-0',
+        'user-1',
+        'user-2',
+        'user-3',
+      ]);
+      // A configuration mistake that repeats on every request: said once per integration.
+      const message =
+        'TypeError: ignore(req) returned a Promise: it must return synchronously (true to leave the request alone); every request is tracked instead; said once';
+      expect(errors.map(String)).toEqual([message, message]);
+      // Turns for a stray rejection to surface; the timers are fake, so not setTimeout.
+      for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
   });
 
   it('never lets an onError that throws or rejects reach the request', async () => {

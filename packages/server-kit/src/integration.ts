@@ -8,7 +8,7 @@ import {
   MAX_TIMER_MS,
 } from '@cohorly/core';
 import { checkIntegrationOptions } from './check-integration-options.js';
-import { describeValue } from './describe-value.js';
+import { describeValue, ignoreRejection, isThenable } from './describe-value.js';
 import { FlushCoalescer } from './flush-coalescer.js';
 import type { IdentityOptions } from './identity.js';
 import { type ErrorHandler, reportError, warnOnError } from './report-error.js';
@@ -34,7 +34,9 @@ export interface IntegrationOptions<Req>
     IdentityOptions<Req>,
     RequestPropertiesOptions<Req> {
   /**
-   * Requests to leave alone (health checks, metrics): no tracker, no flush.
+   * Requests to leave alone (health checks, metrics): no tracker, no flush. Called for every
+   * request, synchronously: a Promise (from an `async` function) ignores nothing, and
+   * `onError` says so once. One that throws ignores nothing either, and is reported.
    * @default none
    */
   ignore?: (req: Req) => boolean;
@@ -46,7 +48,8 @@ export interface IntegrationOptions<Req>
   /**
    * Receives every analytics failure: delivery errors, dropped messages, events without a
    * distinct id. Never the response, never an unhandled rejection. With your own `client`,
-   * its delivery errors and drops go to its consumer's `onError` instead.
+   * its consumer's delivery errors and drops go to that consumer's `onError` instead, and
+   * only there.
    * @default a one-line console.warn
    */
   onError?: ErrorHandler;
@@ -93,6 +96,8 @@ export class CohorlyIntegration<Req> {
   private readonly closeClient: (options?: CloseOptions) => Promise<CloseReport>;
   private readonly coalescer: FlushCoalescer;
   private readonly mode: FlushMode;
+  /** Whether an `ignore` that returned a Promise was reported: it is said once. */
+  private asyncIgnoreReported = false;
 
   constructor(
     private readonly options: IntegrationOptions<Req>,
@@ -116,23 +121,50 @@ export class CohorlyIntegration<Req> {
     const resolved = resolveClient(options, name, this.onError);
     this.client = resolved.client;
     this.closeClient = resolved.close;
-    // A client we created reports its own failures through onError; a user's may not.
+    // A flush's rejection is never reported here: the consumer has reported each failure
+    // already, to this onError for a client created here, to its own onError for a user's
+    // client (which is where its failures go "instead"). Reported again, each would be said
+    // twice.
     this.coalescer = new FlushCoalescer(() => this.client.flush(), {
-      onError: resolved.owned ? undefined : this.onError,
       detach: runtime.outsideRequest,
     });
   }
 
-  /** True for requests `ignore(req)` excludes. An `ignore` that throws ignores nothing. */
+  /**
+   * True for requests `ignore(req)` excludes. An `ignore` that throws or returns a Promise
+   * ignores nothing, and is reported to `onError` (a Promise once).
+   */
   ignores(req: Req): boolean {
+    const ignore = this.options.ignore;
+    if (!ignore) return false;
+    let ignored: unknown;
     try {
-      // Truthy, not `=== true`: from plain JS, `ignore: (req) => req.path.match(/^\/health/)`
-      // must ignore what it matches.
-      return Boolean(this.options.ignore?.(req));
+      ignored = ignore(req);
     } catch (error) {
-      this.onError(error);
+      const reason = error instanceof Error ? error.message : String(error);
+      this.onError(
+        new Error(`ignore(req) threw: ${reason}; the request is tracked`, { cause: error }),
+      );
       return false;
     }
+    // A Promise is truthy: an `async` ignore would leave every request alone, and not one
+    // event would be sent, without a word. It is a configuration mistake that repeats on every
+    // request and loses nothing once refused, so it is said once, not per request.
+    if (isThenable(ignored)) {
+      ignoreRejection(ignored);
+      if (!this.asyncIgnoreReported) {
+        this.asyncIgnoreReported = true;
+        this.onError(
+          new TypeError(
+            'ignore(req) returned a Promise: it must return synchronously (true to leave the request alone); every request is tracked instead; said once',
+          ),
+        );
+      }
+      return false;
+    }
+    // Truthy, not `=== true`: from plain JS, `ignore: (req) => req.path.match(/^\/health/)`
+    // must ignore what it matches.
+    return Boolean(ignored);
   }
 
   /** A tracker for `req`, and the hook to call when its response closes. */

@@ -164,7 +164,9 @@ describe('RequestTracker', () => {
     ok.tracker.identify(undefined as never);
 
     await expect(Promise.all(calls)).resolves.toEqual(Array(calls.length).fill(undefined));
-    expect(broken.messages()).toEqual(['identify broke']);
+    expect(broken.messages()).toEqual([
+      'track "A" was not sent: identify(req) threw: identify broke',
+    ]);
     expect(badSuper.messages()).toEqual([
       'track "B" was not sent: superProperties(req) threw: superProperties broke',
     ]);
@@ -258,21 +260,44 @@ describe('RequestTracker', () => {
       expect(tracker.distinctId).toBeUndefined();
       expect(recorder.events()).toEqual([]);
       const got = typeof user === 'object' ? 'an object' : String(user);
-      expect(messages()).toEqual([
-        `identify(req) must return a string or a number (or nothing for no user), got ${got}`,
-        `identify(req) must return a string or a number (or nothing for no user), got ${got}`,
-      ]);
+      const why = `identify(req) must return a string or a number (or nothing for no user), got ${got}`;
+      // From track(), naming the event it cost; from distinctId, as it is.
+      expect(messages()).toEqual([`track "Viewed" was not sent: ${why}`, why]);
     }
   });
 
-  it('reads distinctId without throwing when identify(req) throws', () => {
-    const { tracker, messages } = setup(signedIn(), {
+  it('reads distinctId without throwing when identify(req) throws, naming identify(req)', () => {
+    const failure = new Error('session store down');
+    const { tracker, errors, messages } = setup(signedIn(), {
       identify: () => {
-        throw new Error('session store down');
+        throw failure;
       },
     });
     expect(tracker.distinctId).toBeUndefined();
-    expect(messages()).toEqual(['session store down']);
+    expect(messages()).toEqual(['identify(req) threw: session store down']);
+    expect((errors[0] as Error).cause).toBe(failure);
+  });
+
+  it('names the event and identify(req) when identify(req) throws, and sends nothing', async () => {
+    // The README's identify without its `?.`, on a request with no user.
+    const { tracker, recorder, errors, messages } = setup(plainRequest(), {
+      identify: (req) => (req as unknown as { user: { id: string } }).user.id,
+    });
+
+    await tracker.track('Product Viewed', { sku: 'tea' });
+    await tracker.peopleSet({ plan: 'pro' });
+
+    expect(recorder.messages()).toEqual([]);
+    expect(messages()).toEqual([
+      expect.stringMatching(
+        /^track "Product Viewed" was not sent: identify\(req\) threw: Cannot read properties of undefined/,
+      ),
+      expect.stringMatching(/^peopleSet was not sent: identify\(req\) threw: Cannot read/),
+    ]);
+    // The error identify threw stays reachable, as the cause of the cause.
+    const cause = (errors[0] as Error).cause as Error;
+    expect(cause.message).toMatch(/^identify\(req\) threw: /);
+    expect(cause.cause).toBeInstanceOf(TypeError);
   });
 
   it('reports superProperties(req) that throws or returns no object, naming the event', async () => {
@@ -422,8 +447,8 @@ describe('RequestTracker', () => {
       const asyncId =
         'identify(req) returned a Promise: it must return the id synchronously, e.g. from req.user set by your auth middleware';
       expect([...asyncIdentify.messages(), ...failingIdentify.messages()]).toEqual([
-        asyncId,
-        asyncId,
+        `track "Viewed" was not sent: ${asyncId}`,
+        `track "Viewed" was not sent: ${asyncId}`,
       ]);
       expect([asyncIdentify, failingIdentify].flatMap((s) => s.recorder.messages())).toEqual([]);
       // Turns for a stray rejection to surface.

@@ -4,17 +4,7 @@ import { type IdentityOptions, idOfNumber, resolveDistinctId } from './identity.
 import { type ErrorHandler, reportError } from './report-error.js';
 import type { RequestAccessor } from './request-accessor.js';
 import { type RequestPropertiesOptions, requestProperties } from './request-properties.js';
-
-/** Per-call options of a request tracker. */
-export interface TrackOptions {
-  /** Track for this distinct id instead of the request's. */
-  distinctId?: string;
-}
-
-/** The arguments after the event name: properties are required when the event's are. */
-export type TrackerArgs<Events, E extends keyof Events> = {} extends Events[E]
-  ? [properties?: Events[E], options?: TrackOptions]
-  : [properties: Events[E], options?: TrackOptions];
+import type { RequestTrackerLike, TrackerArgs, TrackOptions } from './request-tracker-like.js';
 
 /** What a tracker needs from its request and its integration. */
 export interface TrackerScope<Req> {
@@ -40,9 +30,12 @@ const done = Promise.resolve();
  * user, found when each call is made (an explicit id, `identify(req)`, then the anonymous
  * id). It never throws and its promises never reject: failures go to `onError`. Each call
  * resolves once its message is queued, never after a delivery, so awaiting it never holds a
- * response.
+ * response. Public types name {@link RequestTrackerLike}, its members as an interface, which
+ * two copies of this package (its ESM and CommonJS builds) agree on.
  */
-export class RequestTracker<Events extends EventCatalog<Events> = AnyEvents> {
+export class RequestTracker<Events extends EventCatalog<Events> = AnyEvents>
+  implements RequestTrackerLike<Events>
+{
   private identified: string | undefined;
 
   constructor(private readonly scope: TrackerScope<unknown>) {}
@@ -116,8 +109,7 @@ export class RequestTracker<Events extends EventCatalog<Events> = AnyEvents> {
           what,
         );
       } catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
-        throw new Error(`${what} was not sent: ${reason}`, { cause: error });
+        throw notSent(what, error);
       }
       return this.scope.client.track(id, event, { ...fromRequest, ...properties } as Properties);
     });
@@ -176,12 +168,17 @@ export class RequestTracker<Events extends EventCatalog<Events> = AnyEvents> {
           `${what} was not sent: distinctId must be a non-empty string, got ${describeValue(explicit)}`,
         );
       }
-      const distinctId = resolveDistinctId(
-        this.scope.req,
-        this.scope.accessor,
-        this.scope.options,
-        options?.distinctId ?? this.identified,
-      );
+      let distinctId: string | undefined;
+      try {
+        distinctId = resolveDistinctId(
+          this.scope.req,
+          this.scope.accessor,
+          this.scope.options,
+          options?.distinctId ?? this.identified,
+        );
+      } catch (error) {
+        throw notSent(what, error);
+      }
       if (distinctId === undefined) {
         throw new Error(
           `${what} was not sent: this request has no distinct id (pass { distinctId }, configure identify(req), or send an anonymous id)`,
@@ -198,4 +195,13 @@ export class RequestTracker<Events extends EventCatalog<Events> = AnyEvents> {
       return done;
     }
   }
+}
+
+/**
+ * Why a message was dropped, naming it (`track "Viewed" was not sent: identify(req) threw:
+ * …`): a callback's own error alone would not say which event it cost.
+ */
+function notSent(what: string, error: unknown): Error {
+  const reason = error instanceof Error ? error.message : String(error);
+  return new Error(`${what} was not sent: ${reason}`, { cause: error });
 }
