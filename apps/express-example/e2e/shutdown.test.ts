@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import net from 'node:net';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { call, oneItemCart } from './app-process.js';
 import { startAppFor, useCohorlyServer } from './cohorly-fixture.js';
 
@@ -48,6 +49,47 @@ describe('SIGTERM', () => {
     expect(cohorly.events().map((e) => e.event)).toEqual([
       'Orders Export Started',
       'Orders Export Completed',
+    ]);
+  });
+
+  it('answers a request that arrives on a busy keep-alive connection during shutdown', async () => {
+    const cohorly = cohorlyServer();
+    const app = await startAppFor(cohorly, { EXPORT_ROW_DELAY_MS: '50' });
+    const { hostname, port } = new URL(app.url);
+    // One connection, as a proxy reuses it: an export streams on it when SIGTERM comes, so it
+    // is not idle and stays open, and the proxy sends the next request on it.
+    const socket = net.connect(Number(port), hostname);
+    onTestFinished(() => socket.destroy());
+    let received = '';
+    const ended = new Promise<void>((resolve) => {
+      socket.on('data', (chunk) => {
+        received += chunk;
+      });
+      socket.on('close', () => resolve());
+    });
+    const get = (path: string) =>
+      socket.write(`GET ${path} HTTP/1.1\r\nHost: app\r\nAuthorization: Bearer user-1\r\n\r\n`);
+    get('/orders/export?rows=10');
+    await expect.poll(() => received).toContain('HTTP/1.1 200');
+
+    const exiting = app.stop('SIGTERM');
+    await app.waitForOutput(/SIGTERM: shutting down/);
+    // Its answer is written at once: its headers are out before a later 'request' listener
+    // runs, and the shutdown's one must not try to set one then (an uncaught throw).
+    get('/products');
+    await ended;
+
+    expect(await exiting).toEqual({ code: 0, signal: null });
+    const answers = received.split(/(?=HTTP\/1\.1 )/);
+    expect(answers.map((answer) => answer.split('\r\n', 1)[0])).toEqual([
+      'HTTP/1.1 200 OK',
+      'HTTP/1.1 200 OK',
+    ]);
+    expect(answers[1]).toMatch(/\r\nConnection: close\r\n/i);
+    expect(cohorly.events().map((e) => e.event).sort()).toEqual([
+      'Orders Export Completed',
+      'Orders Export Started',
+      'Products Viewed',
     ]);
   });
 });

@@ -28,7 +28,9 @@ let stopping = false;
 
 // Keep-alive connections would hold `server.close()` open until they time out: once shutdown
 // has begun, answer with `Connection: close`, and drop each connection as it falls idle.
-server.on('request', (_req, res) => {
+// Before the app's own listener: a route that answers at once has sent its headers by the
+// time a later listener runs, and setting one then throws.
+server.prependListener('request', (_req, res) => {
   if (stopping) res.setHeader('connection', 'close');
   res.once('close', () => {
     if (stopping) server.closeIdleConnections();
