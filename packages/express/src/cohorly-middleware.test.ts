@@ -65,6 +65,24 @@ describe('cohorly() configuration', () => {
     }
   });
 
+  it('says at startup which options it does not know, and what was probably meant', async () => {
+    const errors: unknown[] = [];
+    // From plain JavaScript or a config file: TypeScript would refuse these keys.
+    const analytics = cohorly({
+      token: TOKEN,
+      apihost: 'http://127.0.0.1:9',
+      onError: (error: unknown) => errors.push(error),
+      super_properties: () => ({ plan: 'pro' }),
+      debug: true,
+    } as never);
+    expect(errors.map((error) => (error as Error).message)).toEqual([
+      'cohorly(): apihost is not an option, and is ignored (did you mean apiHost?)',
+      'cohorly(): super_properties is not an option, and is ignored (did you mean superProperties?)',
+      'cohorly(): debug is not an option, and is ignored; the options are client, token, apiHost, batching, fetch, identify, anonymousId, capture, superProperties, ignore, flush, onError',
+    ]);
+    await analytics.close({ timeoutMs: 0 });
+  });
+
   it('uses the client it is given, and exposes it', async () => {
     const client = new Cohorly(TOKEN, { apiHost: 'http://127.0.0.1:9' });
     const analytics = cohorly({ client });

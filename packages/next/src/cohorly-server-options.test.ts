@@ -69,6 +69,20 @@ describe('checkOptions: anonymousIdHeader and anonymousIdCookie', () => {
 });
 
 describe('createCohorlyServer', () => {
+  it('says at creation which options it does not know, and what was probably meant', () => {
+    const errors: unknown[] = [];
+    createCohorlyServer({
+      token: 'T',
+      onError: (error: unknown) => errors.push(error),
+      getDistinctID: () => 'u1',
+      flushTimeout: 10_000,
+    } as never);
+    expect(errors.map((error) => (error as Error).message)).toEqual([
+      'createCohorlyServer(): getDistinctID is not an option, and is ignored (did you mean getDistinctId?)',
+      'createCohorlyServer(): flushTimeout is not an option, and is ignored (did you mean flushTimeoutMs?)',
+    ]);
+  });
+
   it('checks capture and the anonymous-id names at creation', () => {
     expect(() => createCohorlyServer({ capture: { ip: 'true' as never } })).toThrow(
       'createCohorlyServer(): capture.ip must be true or false, got "true"',

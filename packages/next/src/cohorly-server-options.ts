@@ -69,6 +69,24 @@ export interface CohorlyServerOptions extends ClientOptions {
   onError?: ErrorHandler;
 }
 
+/** Every option of createCohorlyServer(): a key added to CohorlyServerOptions must be added here. */
+const SERVER_OPTIONS: Record<keyof CohorlyServerOptions, true> = {
+  client: true,
+  token: true,
+  apiHost: true,
+  batching: true,
+  fetch: true,
+  getDistinctId: true,
+  anonymousIdCookie: true,
+  anonymousIdHeader: true,
+  capture: true,
+  waitUntil: true,
+  flushTimeoutMs: true,
+  onError: true,
+};
+/** The names of every option of createCohorlyServer(), for reportUnknownOptions. */
+export const SERVER_OPTION_NAMES: readonly string[] = Object.keys(SERVER_OPTIONS);
+
 /** The anonymous-id options, with the default each one stands for. */
 const ANONYMOUS_ID_OPTIONS = {
   anonymousIdHeader: ['header', 'x-cohorly-anonymous-id'],

@@ -6,12 +6,14 @@ import {
   RequestTracker,
   type TrackOptions,
   reportError,
+  reportUnknownOptions,
   warnOnError,
 } from '@cohorly/server-kit';
 import { type CohorlyServer, EMPTY_REPORT } from './cohorly-server.js';
 import {
   type CohorlyServerOptions,
   checkOptions,
+  SERVER_OPTION_NAMES,
   type DistinctIdResult,
 } from './cohorly-server-options.js';
 import { keepAlive } from './keep-alive.js';
@@ -42,6 +44,7 @@ export function createCohorlyServer<Events extends EventCatalog<Events> = AnyEve
   checkOptions(options);
   const onError = options.onError ?? warnOnError;
   const report = (error: unknown) => reportError(onError, error);
+  reportUnknownOptions(options, SERVER_OPTION_NAMES, 'createCohorlyServer()', onError);
   const flushTimeoutMs = options.flushTimeoutMs ?? 5000;
   const request = nextRequestConfig(options);
   // One batch per request (keyed by its memoized headers() promise): one flush per request.

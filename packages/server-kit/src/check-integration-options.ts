@@ -3,6 +3,24 @@ import type { AnonymousIdSource } from './identity.js';
 import type { IntegrationOptions } from './integration.js';
 import type { CaptureOptions } from './request-properties.js';
 
+/** Every option of an integration: a key added to IntegrationOptions must be added here. */
+const INTEGRATION_OPTIONS: Record<keyof IntegrationOptions<never>, true> = {
+  client: true,
+  token: true,
+  apiHost: true,
+  batching: true,
+  fetch: true,
+  identify: true,
+  anonymousId: true,
+  capture: true,
+  superProperties: true,
+  ignore: true,
+  flush: true,
+  onError: true,
+};
+/** The names of every integration option, for {@link reportUnknownOptions}. */
+export const INTEGRATION_OPTION_NAMES: readonly string[] = Object.keys(INTEGRATION_OPTIONS);
+
 /** The options that must be functions when given. */
 const FUNCTION_OPTIONS = ['identify', 'ignore', 'superProperties', 'onError'] as const;
 

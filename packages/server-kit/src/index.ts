@@ -26,4 +26,5 @@ export { readEnv } from './read-env.js';
 export { resolveClient } from './resolve-client.js';
 export type { ClientOptions, ResolvedClient } from './resolve-client.js';
 export { reportError, warnOnError } from './report-error.js';
+export { reportUnknownOptions } from './unknown-options.js';
 export type { ErrorHandler } from './report-error.js';

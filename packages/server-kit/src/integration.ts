@@ -7,11 +7,12 @@ import {
   isTimerMs,
   MAX_TIMER_MS,
 } from '@cohorly/core';
-import { checkIntegrationOptions } from './check-integration-options.js';
+import { checkIntegrationOptions, INTEGRATION_OPTION_NAMES } from './check-integration-options.js';
 import { describeValue, ignoreRejection, isThenable } from './describe-value.js';
 import { FlushCoalescer } from './flush-coalescer.js';
 import type { IdentityOptions } from './identity.js';
 import { type ErrorHandler, reportError, warnOnError } from './report-error.js';
+import { reportUnknownOptions } from './unknown-options.js';
 import type { RequestAccessor } from './request-accessor.js';
 import type { RequestPropertiesOptions } from './request-properties.js';
 import { RequestTracker, type TrackerScope } from './request-tracker.js';
@@ -118,6 +119,7 @@ export class CohorlyIntegration<Req> {
     // Every report goes through reportError: a handler that throws or rejects must never
     // reach the request (or become an unhandled rejection), wherever it is called from.
     this.onError = (error) => reportError(onError, error);
+    reportUnknownOptions(options, INTEGRATION_OPTION_NAMES, name, this.onError);
     const resolved = resolveClient(options, name, this.onError);
     this.client = resolved.client;
     this.closeClient = resolved.close;
