@@ -45,11 +45,26 @@ describe('CohorlyGuard', () => {
     expect(errors).toEqual([]);
   });
 
-  it('never throws for analytics reasons: a request it cannot read goes to onError', () => {
+  it('lets a context with no HTTP request behind it through, reporting nothing', () => {
+    // What handlers called through ExternalContextCreator (default type 'http') look like:
+    // their arguments as "request" and "response".
     const errors: unknown[] = [];
     const guard = guardReportingTo(errors);
     expect(guard.canActivate(contextOf('http', undefined))).toBe(true);
-    expect(errors).toHaveLength(1);
-    expect(errors[0]).toBeInstanceOf(TypeError);
+    expect(guard.canActivate(contextOf('http', 'message text'))).toBe(true);
+    expect(guard.canActivate(contextOf('http', { orderId: 'o-1' }))).toBe(true);
+    expect(errors).toEqual([]);
+  });
+
+  it('never throws for analytics reasons: a request it cannot read goes to onError', () => {
+    const errors: unknown[] = [];
+    const guard = guardReportingTo(errors);
+    const unreadable = {
+      get raw(): never {
+        throw new Error('unreadable');
+      },
+    };
+    expect(guard.canActivate(contextOf('http', unreadable))).toBe(true);
+    expect(errors.map(String)).toEqual(['Error: unreadable']);
   });
 });

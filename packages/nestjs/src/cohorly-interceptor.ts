@@ -1,5 +1,5 @@
 import type { CohorlyIntegration } from '@cohorly/server-kit';
-import { reportError } from '@cohorly/server-kit';
+import { ignoreRejection, isThenable, reportError } from '@cohorly/server-kit';
 import { runWithTracker } from '@cohorly/server-kit/node';
 import {
   type CallHandler,
@@ -11,17 +11,18 @@ import {
 import { Observable } from 'rxjs';
 import type { ActiveRequest } from './active-requests.js';
 import type { CohorlyRequest } from './cohorly-request.js';
-import { openHandlerRequest } from './handler-request.js';
+import { type HandlerRequest, openHandlerRequest } from './handler-request.js';
 import type { NestRequestState } from './request-state.js';
 import { COHORLY_INTEGRATION } from './tokens.js';
-import { type TrackSpec, trackSpecOf } from './track.js';
+import { type TrackSpec, trackSpecsOf } from './track.js';
 
 /**
  * Registered globally by `CohorlyModule`. It hands the platform's request (with `req.user`)
  * and the handler's context to the request's tracker (the module's guard has done so already,
  * unless it failed or was overridden: doing it again costs one lookup), runs the handler with
- * that tracker current, and tracks the handler's `@Track` event once the handler has
- * succeeded.
+ * that tracker current, and tracks the handler's `@Track` events once the handler has
+ * succeeded. A handler with no HTTP request behind it (called through Nest's
+ * `ExternalContextCreator`, whose default context type is `'http'`) simply runs.
  */
 export class CohorlyInterceptor implements NestInterceptor {
   /** Created by Nest, with the module's integration. */
@@ -30,8 +31,18 @@ export class CohorlyInterceptor implements NestInterceptor {
   /** Runs the handler with the request's tracker current; tracks `@Track` on success. */
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (context.getType() !== 'http') return next.handle();
-    const { active, request } = openHandlerRequest(this.integration, context);
-    const spec = trackSpecOf(context.getHandler());
+    let handler: HandlerRequest | undefined;
+    let specs: readonly TrackSpec[];
+    try {
+      handler = openHandlerRequest(this.integration, context);
+      specs = trackSpecsOf(context.getHandler());
+    } catch (error) {
+      // Analytics never stops a handler from running: the failure goes to onError.
+      reportError(this.integration.onError, error);
+      return next.handle();
+    }
+    if (!handler) return next.handle();
+    const { active, request } = handler;
 
     return new Observable((subscriber) =>
       // `handle()` is called inside `run()`: Nest binds the handler to the async context of
@@ -46,9 +57,9 @@ export class CohorlyInterceptor implements NestInterceptor {
           },
           error: (error: unknown) => subscriber.error(error),
           complete: () => {
-            // Before the response is written, so the event is queued when the response
+            // Before the response is written, so the events are queued when the response
             // closes and its flush runs.
-            if (spec) this.trackSuccess(active, spec, request, result);
+            for (const spec of specs) this.trackSuccess(active, spec, request, result);
             subscriber.complete();
           },
         });
@@ -67,14 +78,27 @@ export class CohorlyInterceptor implements NestInterceptor {
       properties = spec.properties?.(request, result);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      reportError(
-        this.integration.onError,
-        new Error(`@Track("${spec.event}") was not sent: its properties() threw: ${reason}`),
+      this.notSent(spec, `its properties() threw: ${reason}`);
+      return;
+    }
+    if (isThenable(properties)) {
+      // An `async` properties(): its rejection must not end the process.
+      ignoreRejection(properties);
+      this.notSent(
+        spec,
+        "its properties() returned a Promise: it must return the properties synchronously (it receives the handler's result, already resolved)",
       );
       return;
     }
     // Never rejects: delivery failures go to onError.
     void active.tracker.track(spec.event, properties);
+  }
+
+  private notSent(spec: TrackSpec, reason: string): void {
+    reportError(
+      this.integration.onError,
+      new Error(`@Track("${spec.event}") was not sent: ${reason}`),
+    );
   }
 }
 Injectable()(CohorlyInterceptor);

@@ -4,6 +4,7 @@ import { startTestServer, type TestServer } from '@cohorly/testing';
 import {
   type CanActivate,
   Controller,
+  type DynamicModule,
   type ExecutionContext,
   Get,
   Inject,
@@ -16,7 +17,7 @@ import { Test } from '@nestjs/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { PLATFORMS, type RunningApp, request, startApp } from '../test/nest-harness.js';
 import { identifyShopUser, type ShopUser, shopModule } from '../test/shop-fixture.js';
-import { CohorlyModule, type CohorlyModuleOptions, CohorlyService } from './index.js';
+import { CohorlyModule, type CohorlyModuleOptions, CohorlyService, Track } from './index.js';
 
 let server: TestServer;
 const apps: RunningApp[] = [];
@@ -138,6 +139,30 @@ describe('CohorlyModule configuration', () => {
       ],
     }).compile();
     await expect(compiling).rejects.toThrow(/can't resolve dependencies of the FeatureService/);
+  });
+
+  it('says at startup which options it does not know, and what was probably meant', async () => {
+    const errors: unknown[] = [];
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        CohorlyModule.forRootAsync({
+          isGlobal: false,
+          // A factory in plain JavaScript, or one typed loosely: nothing checks its keys.
+          useFactory: () =>
+            ({
+              token: 'T',
+              apihost: server.url,
+              shutdownTimeoutMs: 100,
+              onError: (error: unknown) => errors.push(error),
+            }) as CohorlyModuleOptions,
+        }),
+      ],
+    }).compile();
+    // Its own options (shutdownTimeoutMs, isGlobal) are known; the misspelt one is named.
+    expect(errors.map((error) => (error as Error).message)).toEqual([
+      'CohorlyModule: apihost is not an option, and is ignored (did you mean apiHost?)',
+    ]);
+    await moduleRef.close();
   });
 
   it('reads the token and the host from COHORLY_TOKEN and COHORLY_API_HOST', async () => {
@@ -263,6 +288,116 @@ describe.each(PLATFORMS)('CohorlyModule request options on %s', (platform) => {
     await shop.app.get(CohorlyService).flush();
     expect(server.events().map((event) => event.event)).toEqual(['Marker']);
     expect(errors).toEqual([]);
+  });
+});
+
+/** A feature module with its own CohorlyModule import and a controller that uses it. */
+function featureModule(path: string, cohorly: DynamicModule | Type<unknown>): Type<unknown> {
+  @Controller(path)
+  class FeatureController {
+    constructor(private readonly cohorly: CohorlyService) {}
+    @Get()
+    @Track(`${path} Listed`)
+    list(): { ok: true } {
+      void this.cohorly.track(`${path} Viewed`);
+      return { ok: true };
+    }
+  }
+  @Module({ imports: [cohorly], controllers: [FeatureController] })
+  class Feature {}
+  return Feature;
+}
+
+const IMPORTED_TWICE =
+  'CohorlyModule: imported 2 times in this application (each forRoot() or forRootAsync() call adds its own client, middleware, guard and interceptor, so every @Track event would be sent 2 times). Import CohorlyModule.forRoot() once, in your root module; with isGlobal: false, import it in one shared module that exports it, and import that module where you inject CohorlyService.';
+
+describe.each(PLATFORMS)('CohorlyModule imported more than once on %s', (platform) => {
+  it('fails at startup when two feature modules each import it (isGlobal: false)', async () => {
+    const cohorly = (token: string) =>
+      CohorlyModule.forRoot({ token, apiHost: server.url, isGlobal: false });
+    @Module({
+      imports: [
+        featureModule('orders', cohorly('ORDERS-T')),
+        featureModule('users', cohorly('USERS-T')),
+      ],
+    })
+    class AppModule {}
+    const starting = startApp(AppModule, platform);
+    // Closed after the test, should it start after all.
+    void starting.then(
+      (running) => apps.push(running),
+      () => undefined,
+    );
+    await expect(starting).rejects.toThrow(IMPORTED_TWICE);
+  });
+
+  it('fails at startup when the root module and a library module each import it', async () => {
+    const library = featureModule(
+      'library',
+      CohorlyModule.forRoot({ token: 'T', apiHost: server.url }),
+    );
+    await expect(
+      startShop(CohorlyModule.forRoot({ token: 'T', apiHost: server.url }), platform, [library]),
+    ).rejects.toThrow(IMPORTED_TWICE);
+  });
+
+  it('works imported once in a shared module that the feature modules import', async () => {
+    @Module({
+      imports: [CohorlyModule.forRoot({ token: 'T', apiHost: server.url, isGlobal: false })],
+      exports: [CohorlyModule],
+    })
+    class AnalyticsModule {}
+    @Module({
+      imports: [featureModule('orders', AnalyticsModule), featureModule('users', AnalyticsModule)],
+    })
+    class AppModule {}
+    const running = await startApp(AppModule, platform);
+    apps.push(running);
+    const anonymous = { headers: { 'x-cohorly-anonymous-id': 'anon-1' } };
+    expect((await request(`${running.url}/orders`, anonymous)).status).toBe(200);
+    expect((await request(`${running.url}/users`, anonymous)).status).toBe(200);
+    await running.app.get(CohorlyService).flush();
+    expect(
+      server
+        .events()
+        .map((event) => event.event)
+        .sort(),
+    ).toEqual(['orders Listed', 'orders Viewed', 'users Listed', 'users Viewed']);
+  });
+});
+
+describe('CohorlyModule in two applications of one process', () => {
+  it('sends each application’s events to its own project', async () => {
+    const appOf = (token: string) => {
+      @Module({
+        imports: [featureModule('orders', CohorlyModule.forRoot({ token, apiHost: server.url }))],
+      })
+      class AppModule {}
+      return AppModule;
+    };
+    const express = await startApp(appOf('EXPRESS-T'), 'express');
+    apps.push(express);
+    const fastify = await startApp(appOf('FASTIFY-T'), 'fastify');
+    apps.push(fastify);
+    for (const [running, user] of [
+      [express, 'eli'],
+      [fastify, 'fay'],
+    ] as const) {
+      const headers = { 'x-cohorly-anonymous-id': user };
+      expect((await request(`${running.url}/orders`, { headers })).status).toBe(200);
+      await running.app.get(CohorlyService).flush();
+    }
+    expect(
+      server
+        .events()
+        .map(({ event, token, distinctId }) => `${event} ${token} ${distinctId}`)
+        .sort(),
+    ).toEqual([
+      'orders Listed EXPRESS-T eli',
+      'orders Listed FASTIFY-T fay',
+      'orders Viewed EXPRESS-T eli',
+      'orders Viewed FASTIFY-T fay',
+    ]);
   });
 });
 

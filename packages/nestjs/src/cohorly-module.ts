@@ -8,7 +8,7 @@ import {
   type OnApplicationShutdown,
   RequestMethod,
 } from '@nestjs/common';
-import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_GUARD, APP_INTERCEPTOR, ModulesContainer } from '@nestjs/core';
 import { CohorlyGuard } from './cohorly-guard.js';
 import { CohorlyInterceptor } from './cohorly-interceptor.js';
 import { CohorlyMiddleware } from './cohorly-middleware.js';
@@ -20,6 +20,7 @@ import {
 } from './cohorly-module-options.js';
 import { CohorlyService } from './cohorly-service.js';
 import { nestRequestAccessor } from './nest-request-accessor.js';
+import { COHORLY_MODULE_MARK, refuseSecondModule } from './one-module-per-app.js';
 import type { NestRequestState } from './request-state.js';
 import { COHORLY_INTEGRATION, COHORLY_MODULE_OPTIONS } from './tokens.js';
 
@@ -31,7 +32,8 @@ import { COHORLY_INTEGRATION, COHORLY_MODULE_OPTIONS } from './tokens.js';
  * platform's request to the tracker before your guards run) and the interceptor behind
  * `@Track`, and delivers what is left in `onApplicationShutdown` (call
  * `app.enableShutdownHooks()` so SIGTERM gets there).
- * Startup fails with a clear message when no project token is configured.
+ * Startup fails with a clear message when no project token is configured, and when the module
+ * is imported more than once in the application (each import would track every event again).
  */
 export class CohorlyModule
   extends CohorlyConfigurableModule
@@ -76,16 +78,20 @@ Module({
   providers: [
     {
       provide: COHORLY_INTEGRATION,
-      useFactory: (options: CohorlyModuleOptions) =>
-        new CohorlyIntegration(
+      useFactory: (options: CohorlyModuleOptions, modules: ModulesContainer | undefined) => {
+        // Before the client exists: a failed startup leaves nothing running. (No container
+        // when the app loaded another copy of @nestjs/core than this package: nothing to check.)
+        if (modules) refuseSecondModule(modules);
+        return new CohorlyIntegration(
           toIntegrationOptions(options),
           nestRequestAccessor,
           'CohorlyModule',
           {
             outsideRequest,
           },
-        ),
-      inject: [COHORLY_MODULE_OPTIONS],
+        );
+      },
+      inject: [COHORLY_MODULE_OPTIONS, { token: ModulesContainer, optional: true }],
     },
     CohorlyService,
     // Global guards run before controller and route guards: events tracked there are then
@@ -97,3 +103,4 @@ Module({
 })(CohorlyModule);
 Inject(COHORLY_INTEGRATION)(CohorlyModule, undefined, 0);
 Inject(COHORLY_MODULE_OPTIONS)(CohorlyModule, undefined, 1);
+Object.defineProperty(CohorlyModule, COHORLY_MODULE_MARK, { value: true });

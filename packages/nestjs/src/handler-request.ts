@@ -18,21 +18,23 @@ export interface HandlerRequest {
  * `req.user` on. On Fastify that is not the Node request the middleware saw: until this has
  * run, `identify(req)` would find no user there. Done by the module's global guard (the first
  * point after the middleware where Nest hands out the platform's request) and again by its
- * interceptor (for a request the guard did not see).
+ * interceptor (for a request the guard did not see). `undefined` when the context has no HTTP
+ * request behind it: Nest's `ExternalContextCreator` gives handlers it calls outside HTTP
+ * (library message handlers, code in `createApplicationContext`) the type `'http'` by default,
+ * with their own arguments as "request" and "response".
  */
 export function openHandlerRequest(
   integration: CohorlyIntegration<NestRequestState>,
   context: ExecutionContext,
-): HandlerRequest {
+): HandlerRequest | undefined {
   const http = context.switchToHttp();
-  const request = http.getRequest<CohorlyRequest>();
+  const request = http.getRequest<unknown>();
+  const raw = rawRequestOf(request);
+  const response = rawResponseOf(http.getResponse<unknown>());
+  if (!raw || !response) return undefined;
   // The middleware opened it already; opening here too covers routes it did not reach.
-  const active = openRequest(
-    integration,
-    rawRequestOf(request),
-    rawResponseOf(http.getResponse<object>()),
-  );
-  active.state.request = request;
+  const active = openRequest(integration, raw, response);
+  active.state.request = request as CohorlyRequest;
   active.state.context = context;
-  return { active, request };
+  return { active, request: request as CohorlyRequest };
 }

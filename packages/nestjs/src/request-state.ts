@@ -42,18 +42,35 @@ export function withOriginalUrl(req: CohorlyRequest): CohorlyRequest {
   return Object.create(req, { url: { value: originalUrl, enumerable: true } }) as CohorlyRequest;
 }
 
-function wrapped(value: unknown): object | undefined {
-  const inner = (value as { raw?: unknown }).raw;
+function isObject(value: unknown): value is object {
+  return typeof value === 'object' && value !== null;
+}
+
+function unwrapped(value: unknown): object | undefined {
+  if (!isObject(value)) return undefined;
   // Fastify's request and reply hold the Node objects as `raw`; Express's are the Node objects.
-  return typeof inner === 'object' && inner !== null ? inner : undefined;
+  const inner = (value as { raw?: unknown }).raw;
+  return isObject(inner) ? inner : value;
 }
 
-/** The Node request behind a platform request (Express or Fastify). */
-export function rawRequestOf(request: object): RawRequest {
-  return (wrapped(request) ?? request) as RawRequest;
+/**
+ * The Node request behind a platform request (Express or Fastify), or `undefined` when `value`
+ * is none: a handler called through Nest's `ExternalContextCreator` (message handlers of
+ * Discord, NATS or Telegram libraries) has an `'http'` context whose "request" is its first
+ * argument, a message or nothing at all.
+ */
+export function rawRequestOf(value: unknown): RawRequest | undefined {
+  const raw = unwrapped(value);
+  return raw && isObject((raw as { headers?: unknown }).headers) ? (raw as RawRequest) : undefined;
 }
 
-/** The Node response behind a platform response (Express's `Response`, Fastify's reply). */
-export function rawResponseOf(response: object): ServerResponse {
-  return (wrapped(response) ?? response) as ServerResponse;
+/**
+ * The Node response behind a platform response (Express's `Response`, Fastify's reply), or
+ * `undefined` when `value` is none (see {@link rawRequestOf}).
+ */
+export function rawResponseOf(value: unknown): ServerResponse | undefined {
+  const raw = unwrapped(value);
+  return raw && typeof (raw as { on?: unknown }).on === 'function'
+    ? (raw as ServerResponse)
+    : undefined;
 }

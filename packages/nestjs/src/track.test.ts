@@ -2,6 +2,7 @@ import { startTestServer } from '@cohorly/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PLATFORMS, request } from '../test/nest-harness.js';
 import { useShop } from '../test/shop-under-test.js';
+import { Track } from './index.js';
 
 // One Cohorly test server for the whole file, started as it loads.
 const server = await startTestServer();
@@ -55,6 +56,47 @@ describe.each(PLATFORMS)('@Track on %s', (platform) => {
     ]);
   });
 
+  it('tracks every @Track of a handler, in the order they are written', async () => {
+    expect((await request(`${shop.url}/two-events`, { user: 'dora' })).status).toBe(200);
+    await settle('after-two-events');
+    expect(
+      server
+        .events()
+        .filter((event) => event.event !== 'Marker')
+        .map(({ event, distinctId, properties }) => ({ event, distinctId, step: properties.step })),
+    ).toEqual([
+      { event: 'First Tracked', distinctId: 'dora', step: undefined },
+      { event: 'Second Tracked', distinctId: 'dora', step: 2 },
+    ]);
+    expect(shop.errors).toEqual([]);
+  });
+
+  it('reports a properties() that returns a Promise, naming the @Track, and answers the request', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      for (const path of ['async-properties', 'rejected-properties']) {
+        const response = await request(`${shop.url}/${path}`, { user: 'erin' });
+        expect(response.status).toBe(200);
+        expect(await response.json()).toEqual({ ok: true });
+      }
+      await settle('after-async-properties');
+      // Let a stray rejection surface before looking.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+    expect(server.events().map((event) => event.event)).toEqual(['Marker']);
+    const synchronously =
+      "its properties() returned a Promise: it must return the properties synchronously (it receives the handler's result, already resolved)";
+    expect(shop.errors.map(String)).toEqual([
+      `Error: @Track("Async Properties") was not sent: ${synchronously}`,
+      `Error: @Track("Rejected Properties") was not sent: ${synchronously}`,
+    ]);
+  });
+
   it('uses the anonymous id when no user signed in, and reports a request with neither', async () => {
     await request(`${shop.url}/orders`, {
       body: {},
@@ -91,5 +133,20 @@ describe.each(PLATFORMS)('@Track on %s', (platform) => {
     // Each handler tracked its own user's id as `page`, after an await.
     for (const event of events) expect(event.properties.page).toBe(event.distinctId);
     expect(new Set(events.map((event) => event.distinctId)).size).toBe(users.length);
+  });
+});
+
+describe('@Track on one handler twice', () => {
+  it('refuses the same event twice when the class is defined, naming the handler', () => {
+    expect(() => {
+      class OrdersController {
+        @Track('Order Listed')
+        @Track('Order Listed')
+        list(): void {}
+      }
+      return OrdersController;
+    }).toThrow(
+      '@Track("Order Listed") is applied twice to OrdersController.list(): each @Track sends its event, so it would be sent twice per request. Remove one.',
+    );
   });
 });

@@ -68,6 +68,30 @@ export class ShopController {
     return { ok: true };
   }
 
+  @Get('two-events')
+  @Track('First Tracked')
+  @Track('Second Tracked', { properties: (_req, result: { step: number }) => result })
+  twoEvents(): { step: number } {
+    return { step: 2 };
+  }
+
+  @Get('async-properties')
+  @Track('Async Properties', {
+    // TypeScript refuses it; plain JavaScript, or a callback typed `any`, does not.
+    properties: (async () => ({ total: 42 })) as never,
+  })
+  asyncProperties(): { ok: true } {
+    return { ok: true };
+  }
+
+  @Get('rejected-properties')
+  @Track('Rejected Properties', {
+    properties: (() => Promise.reject(new Error('lookup failed'))) as never,
+  })
+  rejectedProperties(): { ok: true } {
+    return { ok: true };
+  }
+
   @Get('viewed/:page')
   async viewed(@Param('page') page: string): Promise<{ ok: true }> {
     await later(null);

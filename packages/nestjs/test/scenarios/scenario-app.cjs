@@ -5,7 +5,8 @@
 // Reflect.decorate; `@cohorly/nestjs` resolves to the built dist/index.cjs either way.
 //
 // Environment: PORT (0 = any free port), PLATFORM (express | fastify), COHORLY_TOKEN,
-// COHORLY_API_HOST, COHORLY_FLUSH (coalesced | on-close | none).
+// COHORLY_API_HOST, COHORLY_FLUSH (coalesced | on-close | none), COHORLY_IMPORT_TWICE (1: a
+// second CohorlyModule in a feature module, which startup refuses).
 const path = require('node:path');
 require('reflect-metadata');
 const {
@@ -19,7 +20,7 @@ const {
   Post,
   UseGuards,
 } = require('@nestjs/common');
-const { NestFactory } = require('@nestjs/core');
+const { ExternalContextCreator, NestFactory } = require('@nestjs/core');
 const { CohorlyModule, CohorlyService, Track } = require('@cohorly/nestjs');
 
 process.on('unhandledRejection', (reason) => {
@@ -96,6 +97,26 @@ class StartupJob {
 Reflect.decorate([Injectable()], StartupJob);
 Inject(CohorlyService)(StartupJob, undefined, 0);
 
+// A message handler as Discord, NATS or Telegram libraries call it: through Nest's
+// ExternalContextCreator, whose default context type is 'http', with the message as argument.
+class MessageListener {
+  constructor(cohorly) {
+    this.cohorly = cohorly;
+  }
+  onMessage(message) {
+    void this.cohorly.track('Message Handled', { id: message.id }, { distinctId: message.from });
+    return 'ack';
+  }
+}
+Reflect.decorate([Injectable()], MessageListener);
+Inject(CohorlyService)(MessageListener, undefined, 0);
+
+class SecondCohorlyModule {}
+Reflect.decorate(
+  [Module({ imports: [CohorlyModule.forRoot({ isGlobal: false })] })],
+  SecondCohorlyModule,
+);
+
 class ShopModule {}
 Reflect.decorate(
   [
@@ -107,9 +128,10 @@ Reflect.decorate(
             identify: (req) => req.user?.id,
           }),
         }),
+        ...(process.env.COHORLY_IMPORT_TWICE === '1' ? [SecondCohorlyModule] : []),
       ],
       controllers: [ShopController],
-      providers: [StartupJob],
+      providers: [StartupJob, MessageListener],
     }),
   ],
   ShopModule,
@@ -138,6 +160,15 @@ async function main() {
   });
   app.enableShutdownHooks();
   await app.listen(Number(process.env.PORT ?? 0), '127.0.0.1');
+  const listener = app.get(MessageListener);
+  const onMessage = app
+    .get(ExternalContextCreator)
+    .create(listener, listener.onMessage, 'onMessage');
+  try {
+    console.log(`message handler returned ${await onMessage({ id: 'm-1', from: 'bot' })}`);
+  } catch (error) {
+    console.error(`message handler failed: ${String(error)}`);
+  }
   const { port } = app.getHttpServer().address();
   console.log(`listening on http://127.0.0.1:${port}`);
 }

@@ -64,6 +64,14 @@ export function describeScenarios(target: ScenarioTarget): void {
           ]);
         });
 
+        it('runs a message handler called through ExternalContextCreator', async () => {
+          expect(shop!.output()).toContain('message handler returned ack');
+          await server.waitForEvents(
+            { event: 'Message Handled', distinctId: 'bot', properties: { id: 'm-1' } },
+            { timeoutMs: 10_000 },
+          );
+        });
+
         it('attributes @Track to the user the guard found, after the handler succeeded', async () => {
           const response = await get(`${shop!.url}/orders`, 'alice', 'POST');
           expect(response.status).toBe(201);
@@ -98,6 +106,18 @@ export function describeScenarios(target: ScenarioTarget): void {
           expect(new Set(events.map((event) => event.distinctId)).size).toBe(users.length);
           expect(shop!.output()).not.toContain('unhandledRejection');
         });
+      });
+
+      it('refuses to start with CohorlyModule imported twice, saying how to fix it', async () => {
+        const starting = started({ COHORLY_IMPORT_TWICE: '1' });
+        // Stopped, should it start after all.
+        void starting.then(
+          (child) => child.stop('SIGKILL'),
+          () => undefined,
+        );
+        await expect(starting).rejects.toThrow(
+          'CohorlyModule: imported 2 times in this application',
+        );
       });
 
       it('delivers every event on SIGTERM (shutdown hooks) and exits', async () => {
