@@ -59,7 +59,9 @@ describe('SIGTERM', () => {
     // One connection, as a proxy reuses it: an export streams on it when SIGTERM comes, so it
     // is not idle and stays open, and the proxy sends the next request on it.
     const socket = net.connect(Number(port), hostname);
-    onTestFinished(() => socket.destroy());
+    onTestFinished(() => {
+      socket.destroy();
+    });
     let received = '';
     const ended = new Promise<void>((resolve) => {
       socket.on('data', (chunk) => {
@@ -69,7 +71,9 @@ describe('SIGTERM', () => {
     });
     const get = (path: string) =>
       socket.write(`GET ${path} HTTP/1.1\r\nHost: app\r\nAuthorization: Bearer user-1\r\n\r\n`);
-    get('/orders/export?rows=10');
+    // 60 rows, 50 ms apart: three seconds in which the connection is busy, far more than
+    // the test needs to send SIGTERM and the next request.
+    get('/orders/export?rows=60');
     await expect.poll(() => received).toContain('HTTP/1.1 200');
 
     const exiting = app.stop('SIGTERM');
@@ -86,10 +90,11 @@ describe('SIGTERM', () => {
       'HTTP/1.1 200 OK',
     ]);
     expect(answers[1]).toMatch(/\r\nConnection: close\r\n/i);
-    expect(cohorly.events().map((e) => e.event).sort()).toEqual([
-      'Orders Export Completed',
-      'Orders Export Started',
-      'Products Viewed',
-    ]);
+    expect(
+      cohorly
+        .events()
+        .map((e) => e.event)
+        .sort(),
+    ).toEqual(['Orders Export Completed', 'Orders Export Started', 'Products Viewed']);
   });
 });

@@ -2,9 +2,11 @@
 // fixtures/force-static): Next.js renders them once, at build time, with empty headers() and
 // cookies(), so their visitors are never tracked. The build log says so, once.
 import { execFile } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { expect, it } from 'vitest';
+import { expect, it, onTestFinished } from 'vitest';
 
 const fixture = fileURLToPath(new URL('./fixtures/force-static/', import.meta.url));
 const nextBin = createRequire(import.meta.url).resolve('next/dist/bin/next');
@@ -29,6 +31,8 @@ function build(): Promise<string> {
 it('says, once, that a static page tracking while it is prerendered will not track its visitors', {
   timeout: 240_000,
 }, async () => {
+  // The build's output (about 30 MB) is not kept in the source tree.
+  onTestFinished(() => rmSync(join(fixture, '.next'), { recursive: true, force: true }));
   const output = await build();
   // Both pages are static (○): rendered by the build, never per visit.
   expect(output).toMatch(/○ \/\n/);

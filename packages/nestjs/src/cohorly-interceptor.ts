@@ -78,7 +78,7 @@ export class CohorlyInterceptor implements NestInterceptor {
       properties = spec.properties?.(request, result);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      this.notSent(spec, `its properties() threw: ${reason}`);
+      this.notSent(spec, `its properties() threw: ${reason}`, error);
       return;
     }
     if (isThenable(properties)) {
@@ -94,10 +94,14 @@ export class CohorlyInterceptor implements NestInterceptor {
     void active.tracker.track(spec.event, properties);
   }
 
-  private notSent(spec: TrackSpec, reason: string): void {
+  /** Reports `spec`'s event as not sent; `cause` keeps the user's own error and its stack. */
+  private notSent(spec: TrackSpec, reason: string, cause?: unknown): void {
     reportError(
       this.integration.onError,
-      new Error(`@Track("${spec.event}") was not sent: ${reason}`),
+      new Error(
+        `@Track("${spec.event}") was not sent: ${reason}`,
+        cause === undefined ? undefined : { cause },
+      ),
     );
   }
 }

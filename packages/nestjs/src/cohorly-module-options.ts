@@ -35,13 +35,17 @@ export interface CohorlyModuleOptions
   /**
    * Requests to leave alone (health checks, metrics): nothing they track is sent, and they
    * cause no flush. Runs in the module's middleware, before routing and guards: on Fastify
-   * `req` is the Node request there (`headers`, `url`, `method`), with `url` as sent.
+   * `req` is the Node request there (`headers`, `url`, `method`), with `url` as sent. It must
+   * answer synchronously: a Promise (from an `async` function) ignores nothing, and `onError`
+   * says so once; one that throws ignores nothing either, and is reported.
    * @default none
    */
   ignore?(req: CohorlyRequest): boolean;
   /**
-   * Extra properties for every event of a request (a tenant, a plan). Event properties win
-   * over them.
+   * Extra properties for every event of a request (a tenant, a plan), returned synchronously.
+   * Event properties win over them. The keys the SDK sets on each event (`token`,
+   * `distinct_id`, `time`, `$insert_id`, `$lib`, `$lib_version`) are left out, and `onError`
+   * says so once.
    * @default none
    */
   superProperties?(req: CohorlyRequest): Properties | undefined;

@@ -153,6 +153,7 @@ describe('CohorlyModule configuration', () => {
               token: 'T',
               apihost: server.url,
               shutdownTimeoutMs: 100,
+              shutdownTimeout: 100,
               onError: (error: unknown) => errors.push(error),
             }) as CohorlyModuleOptions,
         }),
@@ -161,6 +162,7 @@ describe('CohorlyModule configuration', () => {
     // Its own options (shutdownTimeoutMs, isGlobal) are known; the misspelt one is named.
     expect(errors.map((error) => (error as Error).message)).toEqual([
       'CohorlyModule: apihost is not an option, and is ignored (did you mean apiHost?)',
+      'CohorlyModule: shutdownTimeout is not an option, and is ignored (did you mean shutdownTimeoutMs?)',
     ]);
     await moduleRef.close();
   });

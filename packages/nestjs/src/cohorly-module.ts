@@ -88,6 +88,8 @@ Module({
           'CohorlyModule',
           {
             outsideRequest,
+            // Left out of the integration's options, but a misspelling may mean it.
+            optionNames: ['shutdownTimeoutMs'],
           },
         );
       },

@@ -25,7 +25,7 @@ export function reportStaticPrerender(what: string, report: (error: unknown) => 
   state.staticPrerenderReported = true;
   report(
     new Error(
-      `trackServer() ran while prerendering a static page: its visitors will not be tracked (${what} ran once, in next build, with no visitor). Track in a dynamic page (remove dynamic = 'force-static'), a route handler or a server action`,
+      `trackServer() ran while prerendering a static page: its visitors will not be tracked (${what} ran once, in next build, with no visitor). Track in a dynamic page (remove dynamic = 'force-static'), a route handler or a server action; said once`,
     ),
   );
 }

@@ -253,7 +253,7 @@ describe('CohorlyIntegration', () => {
       ]);
       // A configuration mistake that repeats on every request: said once per integration.
       const message =
-        'TypeError: ignore(req) returned a Promise: it must return synchronously (true to leave the request alone); every request is tracked instead; said once';
+        'TypeError: test(): ignore(req) returned a Promise: it must return synchronously (true to leave the request alone); every request is tracked instead; said once';
       expect(errors.map(String)).toEqual([message, message]);
       // Turns for a stray rejection to surface; the timers are fake, so not setTimeout.
       for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));

@@ -65,6 +65,13 @@ export interface IntegrationRuntime {
    * @default none: background work runs in the context of the request that started it
    */
   outsideRequest?: <T>(fn: () => T) => T;
+  /**
+   * The names of the framework's own options, beyond the integration's (NestJS's
+   * `shutdownTimeoutMs`), so that an option nobody knows is named with the one it most likely
+   * meant among them too.
+   * @default none
+   */
+  optionNames?: readonly string[];
 }
 
 /** The state of one request, as the flush policy sees it. */
@@ -103,7 +110,7 @@ export class CohorlyIntegration<Req> {
   constructor(
     private readonly options: IntegrationOptions<Req>,
     private readonly accessor: RequestAccessor<Req>,
-    name: string,
+    private readonly name: string,
     runtime: IntegrationRuntime = {},
   ) {
     checkIntegrationOptions(options, name);
@@ -119,7 +126,12 @@ export class CohorlyIntegration<Req> {
     // Every report goes through reportError: a handler that throws or rejects must never
     // reach the request (or become an unhandled rejection), wherever it is called from.
     this.onError = (error) => reportError(onError, error);
-    reportUnknownOptions(options, INTEGRATION_OPTION_NAMES, name, this.onError);
+    reportUnknownOptions(
+      options,
+      [...INTEGRATION_OPTION_NAMES, ...(runtime.optionNames ?? [])],
+      name,
+      this.onError,
+    );
     const resolved = resolveClient(options, name, this.onError);
     this.client = resolved.client;
     this.closeClient = resolved.close;
@@ -158,7 +170,7 @@ export class CohorlyIntegration<Req> {
         this.asyncIgnoreReported = true;
         this.onError(
           new TypeError(
-            'ignore(req) returned a Promise: it must return synchronously (true to leave the request alone); every request is tracked instead; said once',
+            `${this.name}: ignore(req) returned a Promise: it must return synchronously (true to leave the request alone); every request is tracked instead; said once`,
           ),
         );
       }

@@ -44,6 +44,7 @@ describe('requestProperties', () => {
 
   it('leaves out the keys the SDK stamps on each event, and reports each set of them once', () => {
     const errors: unknown[] = [];
+    const onError = (error: unknown) => errors.push(error);
     const options = {
       superProperties: (r: typeof req) =>
         r.headers['x-replay'] === 'yes'
@@ -51,7 +52,7 @@ describe('requestProperties', () => {
           : { tenant: 'acme', $insert_id: 'req-1', distinct_id: 'acme' },
     };
     const properties = (r: typeof req) =>
-      requestProperties(r, plainAccessor, options, (error) => errors.push(error), 'track "Viewed"');
+      requestProperties(r, plainAccessor, options, onError, 'track "Viewed"');
 
     expect(properties(req)).toEqual({ $path: '/search', tenant: 'acme' });
     expect(properties(req)).toEqual({ $path: '/search', tenant: 'acme' });
@@ -63,6 +64,18 @@ describe('requestProperties', () => {
       `track "Viewed": superProperties(req) returned distinct_id, which would replace the event's user, even one tracked with an explicit { distinctId }; $insert_id, which would give every event of the request the same insert id, so the server would keep only one of them; left out of this event and every later one (the SDK sets them itself); said once`,
       'track "Viewed": superProperties(req) returned time, which would replace the time each event happened; left out of this event and every later one (the SDK sets it itself); said once',
     ]);
+  });
+
+  it('tells each integration (each onError) once, even when they share a superProperties function', () => {
+    const shared = { superProperties: () => ({ tenant: 'acme', time: 0 }) };
+    const first: unknown[] = [];
+    const second: unknown[] = [];
+    const toFirst = (error: unknown) => first.push(error);
+    const toSecond = (error: unknown) => second.push(error);
+    for (const onError of [toFirst, toSecond, toFirst, toSecond]) {
+      requestProperties(req, plainAccessor, shared, onError);
+    }
+    expect([first.length, second.length]).toEqual([1, 1]);
   });
 
   it('reports nothing when no stamped key is returned, and warns by default when one is', () => {

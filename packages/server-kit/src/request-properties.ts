@@ -64,7 +64,8 @@ const STAMPED_KEYS: Readonly<Record<string, string>> = {
 const STAMPED_KEY_NAMES = Object.keys(STAMPED_KEYS);
 
 /**
- * The stamped key sets already reported, per `superProperties` function. Returning them is a
+ * The stamped key sets already reported, per `onError` (one per integration: each is told
+ * once, even when integrations share a `superProperties` function). Returning them is a
  * configuration mistake that repeats on every request and loses nothing, so it is said once:
  * a warning per request would flood the logs of a busy app.
  */
@@ -75,7 +76,7 @@ const reportedStampedKeys = new WeakMap<object, Set<string>>();
  * `superProperties(req)`, when it throws or returns something other than a plain object (a
  * Promise, say): the caller does not send the event, and reports why. The keys the SDK stamps
  * on each event are left out of what `superProperties(req)` returns, and reported to `onError`
- * (prefixed with `caller`), without stopping the event: once per `superProperties` function and
+ * (prefixed with `caller`), without stopping the event: once per `onError` and
  * set of keys.
  */
 export function requestProperties<Req>(
@@ -132,11 +133,11 @@ export function requestProperties<Req>(
   if (stamped === undefined) return merged;
   for (const key of stamped) delete merged[key];
   const keys = stamped.join(',');
-  let reported = reportedStampedKeys.get(options.superProperties);
+  let reported = reportedStampedKeys.get(onError);
   if (reported?.has(keys)) return merged;
   if (reported === undefined) {
     reported = new Set();
-    reportedStampedKeys.set(options.superProperties, reported);
+    reportedStampedKeys.set(onError, reported);
   }
   reported.add(keys);
   const why = stamped.map((key) => `${key}, ${STAMPED_KEYS[key]}`).join('; ');
