@@ -1,5 +1,6 @@
 import { isTimerMs, MAX_TIMER_MS } from '@cohorly/core';
 import {
+  CLIENT_OPTION_NAMES,
   type ClientOptions,
   checkCapture,
   describeValue,
@@ -69,13 +70,8 @@ export interface CohorlyServerOptions extends ClientOptions {
   onError?: ErrorHandler;
 }
 
-/** Every option of createCohorlyServer(): a key added to CohorlyServerOptions must be added here. */
-const SERVER_OPTIONS: Record<keyof CohorlyServerOptions, true> = {
-  client: true,
-  token: true,
-  apiHost: true,
-  batching: true,
-  fetch: true,
+/** The options of createCohorlyServer() beyond the client's: a key added there must be added here. */
+const SERVER_OPTIONS: Record<Exclude<keyof CohorlyServerOptions, keyof ClientOptions>, true> = {
   getDistinctId: true,
   anonymousIdCookie: true,
   anonymousIdHeader: true,
@@ -85,7 +81,10 @@ const SERVER_OPTIONS: Record<keyof CohorlyServerOptions, true> = {
   onError: true,
 };
 /** The names of every option of createCohorlyServer(), for reportUnknownOptions. */
-export const SERVER_OPTION_NAMES: readonly string[] = Object.keys(SERVER_OPTIONS);
+export const SERVER_OPTION_NAMES: readonly string[] = [
+  ...CLIENT_OPTION_NAMES,
+  ...Object.keys(SERVER_OPTIONS),
+];
 
 /** The anonymous-id options, with the default each one stands for. */
 const ANONYMOUS_ID_OPTIONS = {

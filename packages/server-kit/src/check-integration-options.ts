@@ -2,14 +2,13 @@ import { describeValue, isPlainObject } from './describe-value.js';
 import type { AnonymousIdSource } from './identity.js';
 import type { IntegrationOptions } from './integration.js';
 import type { CaptureOptions } from './request-properties.js';
+import { CLIENT_OPTION_NAMES, type ClientOptions } from './resolve-client.js';
 
-/** Every option of an integration: a key added to IntegrationOptions must be added here. */
-const INTEGRATION_OPTIONS: Record<keyof IntegrationOptions<never>, true> = {
-  client: true,
-  token: true,
-  apiHost: true,
-  batching: true,
-  fetch: true,
+/** The options of an integration beyond the client's: a key added there must be added here. */
+const INTEGRATION_OPTIONS: Record<
+  Exclude<keyof IntegrationOptions<never>, keyof ClientOptions>,
+  true
+> = {
   identify: true,
   anonymousId: true,
   capture: true,
@@ -18,8 +17,11 @@ const INTEGRATION_OPTIONS: Record<keyof IntegrationOptions<never>, true> = {
   flush: true,
   onError: true,
 };
-/** The names of every integration option, for {@link reportUnknownOptions}. */
-export const INTEGRATION_OPTION_NAMES: readonly string[] = Object.keys(INTEGRATION_OPTIONS);
+/** The names of every integration option, for `reportUnknownOptions`. */
+export const INTEGRATION_OPTION_NAMES: readonly string[] = [
+  ...CLIENT_OPTION_NAMES,
+  ...Object.keys(INTEGRATION_OPTIONS),
+];
 
 /** The options that must be functions when given. */
 const FUNCTION_OPTIONS = ['identify', 'ignore', 'superProperties', 'onError'] as const;

@@ -42,6 +42,20 @@ export interface ClientOptions {
   fetch?: FetchLike;
 }
 
+/** Every option of {@link ClientOptions}: a key added there must be added here. */
+const CLIENT_OPTIONS: Record<keyof ClientOptions, true> = {
+  client: true,
+  token: true,
+  apiHost: true,
+  batching: true,
+  fetch: true,
+};
+/**
+ * The names of the client options, which every integration takes, for
+ * `reportUnknownOptions`.
+ */
+export const CLIENT_OPTION_NAMES: readonly string[] = Object.keys(CLIENT_OPTIONS);
+
 /** The client an integration tracks with, and whether the integration created it. */
 export interface ResolvedClient {
   client: Cohorly;
