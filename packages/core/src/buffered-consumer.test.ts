@@ -304,6 +304,21 @@ describe('retryable failures: 429, 5xx, network errors', () => {
     expect(receivedEvents()).toEqual(['A', 'A']);
   });
 
+  it('treats a fetch that rejects with a value String() throws on as a network error', async () => {
+    // A custom fetch may reject with anything; no exception may escape the transport.
+    const { client, consumer, errors } = setup({
+      fetch: () => Promise.reject(Object.create(null)),
+    });
+    await client.track('u', 'A');
+    await expect(consumer.flush()).resolves.toBe(false);
+    expect(errors[0]).toMatchObject({
+      code: 'network_error',
+      retryable: true,
+      message: expect.stringContaining('fetch failed with a value that cannot be shown as text'),
+    });
+    expect(consumer.stats().queued.events).toBe(1);
+  });
+
   it('treats a server that does not answer within requestTimeoutMs as retryable', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const { client, consumer, errors } = setup({ requestTimeoutMs: 5000 });

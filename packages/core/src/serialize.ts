@@ -171,7 +171,13 @@ export function eventJson(
 function describeUnserializable(message: Record<string, unknown>, error: unknown): string {
   const found = findUnserializable(message, '', new Set());
   if (found) return `${found} cannot be serialized to JSON`;
-  const reason = error instanceof Error ? error.message : String(error);
+  let reason: string;
+  try {
+    reason = error instanceof Error ? error.message : String(error);
+  } catch {
+    // A toJSON that throws an object with no prototype: String() throws on it too.
+    reason = 'a value that cannot be shown as text was thrown';
+  }
   return `the message cannot be serialized to JSON (${reason})`;
 }
 

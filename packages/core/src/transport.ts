@@ -130,10 +130,16 @@ function redirectTarget(url: string, location: string | null): string | undefine
 
 function describeNetworkError(error: unknown, timedOut: boolean, timeoutMs: number): string {
   if (timedOut) return `no answer within ${timeoutMs} ms (aborted)`;
-  if (error instanceof Error) {
-    // undici hides the useful part ("ECONNREFUSED") in `cause`.
-    const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
-    return `${error.message}${cause}`;
+  // A custom fetch may reject with anything, even a value String() throws on (an object with
+  // no prototype): no exception may escape the transport.
+  try {
+    if (error instanceof Error) {
+      // undici hides the useful part ("ECONNREFUSED") in `cause`.
+      const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
+      return `${error.message}${cause}`;
+    }
+    return String(error);
+  } catch {
+    return 'fetch failed with a value that cannot be shown as text';
   }
-  return String(error);
 }

@@ -533,4 +533,29 @@ describe.each(EXPRESS_VERSIONS)('cohorly() on $name', ({ express }) => {
       'ignore(req) threw: ignore broke; the request is tracked',
     ]);
   });
+
+  it('answers as usual when a callback throws a value that cannot be shown as text', async () => {
+    // An object with no prototype: String() throws on it, and building the message for
+    // onError once turned into a 500 for the request.
+    const unprintable = () => {
+      throw Object.create(null);
+    };
+    const app = express();
+    app.use(h.middleware({ ignore: unprintable, identify: unprintable }));
+    app.get('/', (req, res) => {
+      void req.cohorly.track('Viewed');
+      void req.cohorly.track('Tracked', {}, { distinctId: 'u' });
+      res.send('ok');
+    });
+    const { url } = await h.serve(app);
+
+    const response = await fetch(url);
+
+    expect([response.status, await response.text()]).toEqual([200, 'ok']);
+    await h.cohorlyServer.waitForEvents({ event: 'Tracked' });
+    expect(messagesOf(h.errors)).toEqual([
+      'ignore(req) threw: a value that cannot be shown as text was thrown; the request is tracked',
+      'track "Viewed" was not sent: identify(req) threw: a value that cannot be shown as text was thrown',
+    ]);
+  });
 });

@@ -1,5 +1,5 @@
 import type { CohorlyIntegration } from '@cohorly/server-kit';
-import { ignoreRejection, isThenable, reportError } from '@cohorly/server-kit';
+import { ignoreRejection, isThenable, messageOf, reportError } from '@cohorly/server-kit';
 import { runWithTracker } from '@cohorly/server-kit/node';
 import {
   type CallHandler,
@@ -77,7 +77,7 @@ export class CohorlyInterceptor implements NestInterceptor {
     try {
       properties = spec.properties?.(request, result);
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = messageOf(error);
       this.notSent(spec, `its properties() threw: ${reason}`, error);
       return;
     }

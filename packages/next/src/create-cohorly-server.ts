@@ -1,6 +1,7 @@
 import type { AnyEvents, CloseReport, Cohorly, EventCatalog } from '@cohorly/core';
 import {
   type IdentityOptions,
+  messageOf,
   type RequestAccessor,
   type RequestPropertiesOptions,
   RequestTracker,
@@ -112,10 +113,9 @@ export function createCohorlyServer<Events extends EventCatalog<Events> = AnyEve
         throw error;
       }
       report(
-        new Error(
-          `getDistinctId() threw, so the anonymous id was used: ${error instanceof Error ? error.message : String(error)}`,
-          { cause: error },
-        ),
+        new Error(`getDistinctId() threw, so the anonymous id was used: ${messageOf(error)}`, {
+          cause: error,
+        }),
       );
       return undefined;
     }

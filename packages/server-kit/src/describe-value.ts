@@ -7,7 +7,26 @@ export function describeValue(value: unknown): string {
   if (isThenable(value)) return 'a Promise';
   if (value instanceof Map) return 'a Map';
   if (value instanceof Set) return 'a Set';
-  return typeof value === 'string' ? JSON.stringify(value) : String(value);
+  if (typeof value === 'string') return JSON.stringify(value);
+  try {
+    return String(value);
+  } catch {
+    // An object with no prototype has no toString: String() throws on it.
+    return 'an object that cannot be shown as text';
+  }
+}
+
+/**
+ * What a callback threw, as a message shows it: an error's message, else the thrown value as
+ * text. Never throws: `throw Object.create(null)` is a value String() throws on, and a throw
+ * from an error handler would reach the request that tracked.
+ */
+export function messageOf(error: unknown): string {
+  try {
+    return error instanceof Error ? String(error.message) : String(error);
+  } catch {
+    return 'a value that cannot be shown as text was thrown';
+  }
 }
 
 /**

@@ -1,5 +1,5 @@
 import { parse as parseCookies } from 'cookie';
-import { describeValue, ignoreRejection, isThenable } from './describe-value.js';
+import { describeValue, ignoreRejection, isThenable, messageOf } from './describe-value.js';
 import type { RequestAccessor } from './request-accessor.js';
 
 /** Where an anonymous visitor's id is read from. */
@@ -55,7 +55,7 @@ export function resolveDistinctId<Req>(
   } catch (error) {
     // Its own message alone (`Cannot read properties of undefined (reading 'id')`) would not
     // say that it came from the user's identify option.
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = messageOf(error);
     throw new Error(`identify(req) threw: ${reason}`, { cause: error });
   }
   if (user === undefined || user === null || user === '') {

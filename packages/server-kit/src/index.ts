@@ -5,7 +5,7 @@ export {
   isHeaderName,
   NAME_CHARACTERS,
 } from './check-integration-options.js';
-export { describeValue, ignoreRejection, isThenable } from './describe-value.js';
+export { describeValue, ignoreRejection, isThenable, messageOf } from './describe-value.js';
 export type {
   FlushMode,
   IntegrationOptions,

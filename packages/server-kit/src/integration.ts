@@ -8,7 +8,7 @@ import {
   MAX_TIMER_MS,
 } from '@cohorly/core';
 import { checkIntegrationOptions, INTEGRATION_OPTION_NAMES } from './check-integration-options.js';
-import { describeValue, ignoreRejection, isThenable } from './describe-value.js';
+import { describeValue, ignoreRejection, isThenable, messageOf } from './describe-value.js';
 import { FlushCoalescer } from './flush-coalescer.js';
 import type { IdentityOptions } from './identity.js';
 import { type ErrorHandler, reportError, warnOnError } from './report-error.js';
@@ -155,7 +155,7 @@ export class CohorlyIntegration<Req> {
     try {
       ignored = ignore(req);
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = messageOf(error);
       this.onError(
         new Error(`ignore(req) threw: ${reason}; the request is tracked`, { cause: error }),
       );

@@ -1,9 +1,11 @@
+import { messageOf } from './describe-value.js';
+
 /** Receives every analytics failure of an integration. It must not throw. */
 export type ErrorHandler = (error: unknown) => void;
 
 /** The default `onError`: one warning line, never a stack trace in the host app's logs. */
 export const warnOnError: ErrorHandler = (error) => {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   console.warn(`[cohorly] ${message}`);
 };
 

@@ -1,5 +1,11 @@
 import type { Properties } from '@cohorly/core';
-import { describeValue, ignoreRejection, isPlainObject, isThenable } from './describe-value.js';
+import {
+  describeValue,
+  ignoreRejection,
+  isPlainObject,
+  isThenable,
+  messageOf,
+} from './describe-value.js';
 import { type ErrorHandler, reportError, warnOnError } from './report-error.js';
 import type { RequestAccessor } from './request-accessor.js';
 
@@ -105,7 +111,7 @@ export function requestProperties<Req>(
   try {
     extra = options.superProperties(req);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = messageOf(error);
     throw new Error(`superProperties(req) threw: ${reason}`, { cause: error });
   }
   if (extra === undefined || extra === null) return props;

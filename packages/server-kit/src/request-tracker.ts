@@ -1,5 +1,11 @@
 import type { AnyEvents, Cohorly, EventCatalog, Properties } from '@cohorly/core';
-import { describeValue, ignoreRejection, isPlainObject, isThenable } from './describe-value.js';
+import {
+  describeValue,
+  ignoreRejection,
+  isPlainObject,
+  isThenable,
+  messageOf,
+} from './describe-value.js';
 import { type IdentityOptions, idOfNumber, resolveDistinctId } from './identity.js';
 import { type ErrorHandler, reportError } from './report-error.js';
 import type { RequestAccessor } from './request-accessor.js';
@@ -202,6 +208,6 @@ export class RequestTracker<Events extends EventCatalog<Events> = AnyEvents>
  * …`): a callback's own error alone would not say which event it cost.
  */
 function notSent(what: string, error: unknown): Error {
-  const reason = error instanceof Error ? error.message : String(error);
+  const reason = messageOf(error);
   return new Error(`${what} was not sent: ${reason}`, { cause: error });
 }
