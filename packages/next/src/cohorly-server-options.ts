@@ -40,7 +40,9 @@ export interface CohorlyServerOptions extends ClientOptions {
   anonymousIdHeader?: string | false;
   /**
    * What to send from the request with each event: the client IP as `ip` (the first
-   * `X-Forwarded-For` entry) and the `User-Agent` as `$user_agent`. Nothing by default.
+   * `X-Forwarded-For` entry) and the `User-Agent` as `$user_agent`. Nothing by default. That
+   * header is only trustworthy where the platform in front of Next.js sets it (Vercel): with
+   * `next start` exposed directly, or behind a proxy that appends to it, a client names its IP.
    * @default { ip: false, userAgent: false }
    */
   capture?: { ip?: boolean; userAgent?: boolean };
