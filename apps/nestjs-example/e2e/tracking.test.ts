@@ -93,6 +93,11 @@ describe('the example app, tracking through @cohorly/nestjs', () => {
     expect(server.events({ event: 'Project Exported' })).toMatchObject([
       { distinctId: 'user-di', properties: { projectId: id, format: 'csv' } },
     ]);
+    // Nothing else either: an export looks the project up without viewing it.
+    expect(server.events({ distinctId: 'user-di' }).map((event) => event.event)).toEqual([
+      'Project Created',
+      'Project Exported',
+    ]);
   });
 
   it('refuses a request without a user and tracks nothing for it', async () => {

@@ -34,21 +34,28 @@ export class ProjectsService {
     return project;
   }
 
+  /** A project, as its owner views it: tracked as `Project Viewed`. */
   async find(id: string): Promise<Project> {
-    await Promise.resolve(); // stands in for a database read
-    const project = this.projects.get(id);
-    if (!project) throw new NotFoundException(`no project ${id}`);
+    const project = await this.load(id);
     // No user passed: the service runs inside the request, whose user Cohorly knows.
     void this.cohorly.track('Project Viewed', { projectId: id });
     return project;
   }
 
   async export(id: string, format: string): Promise<ProjectExport> {
-    await this.find(id);
+    // Looked up, not viewed: an export is tracked as `Project Exported` (by @Track) alone.
+    await this.load(id);
     if (format !== 'csv') {
       // The export backend only knows CSV: the handler fails, so @Track sends nothing.
       throw new ServiceUnavailableException(`cannot export as ${format} right now`);
     }
     return { projectId: id, format, url: `/exports/${id}.csv` };
+  }
+
+  private async load(id: string): Promise<Project> {
+    await Promise.resolve(); // stands in for a database read
+    const project = this.projects.get(id);
+    if (!project) throw new NotFoundException(`no project ${id}`);
+    return project;
   }
 }
