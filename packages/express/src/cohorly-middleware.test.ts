@@ -202,6 +202,53 @@ describe.each(EXPRESS_VERSIONS)('cohorly() on $name', ({ express }) => {
     expect(h.errors).toEqual([]);
   });
 
+  it('reads the first non-empty anonymous id of a repeated header or a duplicated cookie', async () => {
+    const app = express();
+    app.use(h.middleware());
+    app.get('/', (req, res) => {
+      void req.cohorly.track('Page Viewed', { from: String(req.query.from) });
+      res.send('ok');
+    });
+    const { url } = await h.serve(app);
+
+    // An empty first header; a cookie cleared at one path before the one set at another.
+    const sent: [string, Record<string, string | string[]>][] = [
+      ['header', { 'x-cohorly-anonymous-id': ['', 'anon-b'] }],
+      ['cookie', { cookie: 'cohorly_anonymous_id=; a=1; cohorly_anonymous_id=anon-second' }],
+    ];
+    for (const [from, headers] of sent) {
+      expect(await getWithHeaders(`${url}/?from=${from}`, headers)).toBe(200);
+    }
+
+    const events = await h.cohorlyServer.waitForEvents(2);
+    const byOrigin = Object.fromEntries(events.map((e) => [e.properties.from, e.distinctId]));
+    expect(byOrigin).toEqual({ header: 'anon-b', cookie: 'anon-second' });
+    expect(h.errors).toEqual([]);
+  });
+
+  it('finds the anonymous-id cookie among a thousand undecodable ones, at every track()', async () => {
+    const app = express();
+    app.use(h.middleware());
+    app.get('/', (req, res) => {
+      for (let step = 0; step < 3; step += 1) void req.cohorly.track('Step', { step });
+      res.send('ok');
+    });
+    const { url } = await h.serve(app);
+    // About 15 KB, under Node's 16 KB header limit: each value is no valid percent-encoding.
+    const hostile = Array.from({ length: 1_000 }, (_, i) => `c${i}=%E0%A4%A`).join('; ');
+
+    const cookie = `${hostile}; cohorly_anonymous_id=anon%2Dc; after=%E0%A4%A`;
+    expect(await getWithHeaders(url, { cookie })).toBe(200);
+
+    const events = await h.cohorlyServer.waitForEvents(3);
+    expect(events.map((e) => [e.properties.step, e.distinctId]).sort()).toEqual([
+      [0, 'anon-c'],
+      [1, 'anon-c'],
+      [2, 'anon-c'],
+    ]);
+    expect(h.errors).toEqual([]);
+  });
+
   it('reads the anonymous id from the header and cookie it is told to', async () => {
     const app = express();
     app.use(h.middleware({ anonymousId: { header: 'X-Visitor', cookie: 'vid' } }));

@@ -59,6 +59,22 @@ describe('identity', () => {
     expect(idOf({ anonymousIdHeader: 'X-Vid' }, twice('x-vid'))).toBe('anon-a');
   });
 
+  it('skips an empty first anonymous id of a header sent twice', () => {
+    const sent = (name: string, values: string[]) => {
+      const list = new Headers();
+      for (const value of values) list.append(name, value);
+      return { headers: list, cookies: new RequestCookies(list) };
+    };
+    // headers() gives ", anon-b": read as empty, the event would be dropped.
+    expect(
+      sent('x-cohorly-anonymous-id', ['', 'anon-b']).headers.get('x-cohorly-anonymous-id'),
+    ).toBe(', anon-b');
+    expect(idOf({}, sent('x-cohorly-anonymous-id', ['', 'anon-b']))).toBe('anon-b');
+    expect(idOf({}, sent('x-cohorly-anonymous-id', [' ', '', 'anon-c']))).toBe('anon-c');
+    expect(idOf({ anonymousIdHeader: 'X-Vid' }, sent('x-vid', ['', 'v-1']))).toBe('v-1');
+    expect(idOf({}, sent('x-cohorly-anonymous-id', ['', '']))).toBeUndefined();
+  });
+
   it('finds no id outside a request scope', () => {
     expect(idOf({}, {})).toBeUndefined();
   });

@@ -60,10 +60,12 @@ export function nextRequestConfig(options: CohorlyServerOptions): NextRequestCon
       const value = req.headers?.get(lower) ?? undefined;
       // `headers()` is a web `Headers`, which joins a repeated header's values with ", " and
       // cannot give them apart: two anonymous ids would become a third user, "anon-a, anon-b".
-      // An anonymous id holds no comma, so the first entry of the list is the first one sent.
-      // Other headers are read whole: a User-Agent has commas of its own.
+      // An anonymous id holds no comma, so the first entry of the list is the first one sent;
+      // an empty one (`X-Cohorly-Anonymous-Id:` then the real one) is skipped, or the event
+      // would be dropped although the request carries an id. Other headers are read whole: a
+      // User-Agent has commas of its own.
       if (lower === anonymousHeader && value?.includes(',')) {
-        return value.split(',', 1)[0]!.trim() || undefined;
+        return firstListEntry(value);
       }
       return value;
     },
@@ -90,6 +92,15 @@ export function nextRequestConfig(options: CohorlyServerOptions): NextRequestCon
       },
     },
   };
+}
+
+/** The first non-empty entry of a comma-separated header value, trimmed. */
+function firstListEntry(value: string): string | undefined {
+  for (const entry of value.split(',')) {
+    const trimmed = entry.trim();
+    if (trimmed !== '') return trimmed;
+  }
+  return undefined;
 }
 
 function serializeCookies(cookies: CookieSource): string {

@@ -133,4 +133,37 @@ describe('anonymousIdOf', () => {
     const empty = plainRequest({ headers: { cookie: 'cohorly_anonymous_id=' } });
     expect(anonymousIdOf(empty, plainAccessor, undefined)).toBeUndefined();
   });
+
+  it('finds the cookie among 1,500 others that are no valid percent-encoding', () => {
+    // A client may send them (about 20 KB); only the anonymous id's value is decoded.
+    const hostile = Array.from({ length: 1_500 }, (_, i) => `c${i}=%E0%A4%A`).join('; ');
+    const id = (cookie: string) =>
+      anonymousIdOf(plainRequest({ headers: { cookie } }), plainAccessor, undefined);
+    expect(id(`${hostile}; cohorly_anonymous_id=anon%201`)).toBe('anon 1');
+    expect(id(`cohorly_anonymous_id=anon-2; ${hostile}`)).toBe('anon-2');
+    expect(id(hostile)).toBeUndefined();
+  });
+
+  it('reads the first non-empty value of a cookie sent twice', () => {
+    const id = (cookie: string) =>
+      anonymousIdOf(plainRequest({ headers: { cookie } }), plainAccessor, { cookie: 'vid' });
+    // A cookie cleared at one path comes before the one still set at another.
+    expect(id('vid=; other=1; vid=anon-second')).toBe('anon-second');
+    expect(id('vid= \t; vid=anon-second')).toBe('anon-second');
+    expect(id('vid=anon-first; vid=anon-second')).toBe('anon-first');
+    expect(id('vid=; vid=')).toBeUndefined();
+  });
+
+  it('reads cookies as the cookie package does: names and values trimmed, quotes kept', () => {
+    const id = (cookie: string) =>
+      anonymousIdOf(plainRequest({ headers: { cookie } }), plainAccessor, { cookie: 'vid' });
+    expect(id(' \tvid \t=  anon-1 \t;x=2')).toBe('anon-1');
+    expect(id('vid="anon-q"')).toBe('"anon-q"');
+    // A pair with no "=" is skipped, not read as the start of the next one.
+    expect(id('vid; a=1')).toBeUndefined();
+    expect(id('junk; vid=anon-2')).toBe('anon-2');
+    // A name that only ends or starts like the one asked for is another cookie.
+    expect(id('xvid=a; vidx=b; v id=c')).toBeUndefined();
+    expect(id('a=vid=x; vid=anon-3=b')).toBe('anon-3=b');
+  });
 });

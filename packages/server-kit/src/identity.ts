@@ -1,4 +1,3 @@
-import { parse as parseCookies } from 'cookie';
 import { describeValue, ignoreRejection, isThenable, messageOf } from './describe-value.js';
 import type { RequestAccessor } from './request-accessor.js';
 
@@ -92,7 +91,10 @@ export function idOfNumber(id: number, what: string): string {
   );
 }
 
-/** The anonymous id a request carries, if any. */
+/**
+ * The anonymous id a request carries, if any: the header's value, else the first non-empty
+ * value of the cookie.
+ */
 export function anonymousIdOf<Req>(
   req: Req,
   accessor: RequestAccessor<Req>,
@@ -103,5 +105,53 @@ export function anonymousIdOf<Req>(
   if (fromHeader) return fromHeader;
   const cookieHeader = accessor.header(req, 'cookie');
   if (!cookieHeader) return undefined;
-  return parseCookies(cookieHeader)[source?.cookie ?? DEFAULT_COOKIE] || undefined;
+  return cookieValue(cookieHeader, source?.cookie ?? DEFAULT_COOKIE);
+}
+
+/**
+ * The first non-empty value of the cookie `name` in a `Cookie` header, percent-decoded (kept
+ * as sent when it is no valid percent-encoding), or `undefined`. It reads a header as the
+ * `cookie` package does (pairs split at `;`, spaces and tabs around names and values dropped,
+ * pairs without `=` skipped, quotes kept), but decodes only the value it returns: decoding
+ * every cookie, as a full parse does, let a client send a thousand undecodable cookies and
+ * make each tracked event cost milliseconds of CPU in the failed decodes.
+ *
+ * Empty values are skipped because a cookie cleared at one path (`name=`) comes before the
+ * one still set at another, and would otherwise hide the visitor's id.
+ */
+function cookieValue(header: string, name: string): string | undefined {
+  let start = 0;
+  while (start < header.length) {
+    const semicolon = header.indexOf(';', start);
+    const end = semicolon === -1 ? header.length : semicolon;
+    const equals = header.indexOf('=', start);
+    if (equals !== -1 && equals < end && trimmed(header, start, equals) === name) {
+      const value = trimmed(header, equals + 1, end);
+      if (value !== '') return decodeCookieValue(value);
+    }
+    start = end + 1;
+  }
+  return undefined;
+}
+
+/** `header.slice(start, end)` without the spaces and tabs around it. */
+function trimmed(header: string, start: number, end: number): string {
+  let from = start;
+  let to = end;
+  while (from < to && isBlank(header.charCodeAt(from))) from += 1;
+  while (to > from && isBlank(header.charCodeAt(to - 1))) to -= 1;
+  return header.slice(from, to);
+}
+
+function isBlank(code: number): boolean {
+  return code === 0x20 || code === 0x09;
+}
+
+function decodeCookieValue(value: string): string {
+  if (!value.includes('%')) return value;
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
 }

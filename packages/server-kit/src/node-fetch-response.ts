@@ -11,7 +11,8 @@ export interface NodeFetchHeaders {
 /**
  * What `createNodeFetch()` resolves with: the part of a web `Response` that a Cohorly consumer
  * reads (`status`, `headers.get()`, `text()`), plus `ok`, `statusText` and `json()`. Its body
- * was read in full before it resolved.
+ * was read before it resolved: in full, or its first 64 KiB when the answer is longer (the
+ * connection is then closed).
  *
  * Why not a `Response`: on Node.js `Response` and `Headers` are undici's, and the first one
  * built loads undici, 60 to 90 ms of CPU on the event loop at the first delivery after start
@@ -51,14 +52,18 @@ export class NodeFetchResponse {
 
   /**
    * The body decoded as UTF-8, as fetch's `text()` does: a byte-order mark dropped, bytes that
-   * are not UTF-8 as U+FFFD.
+   * are not UTF-8 as U+FFFD. Of an answer longer than 64 KiB, only its first 64 KiB: what a
+   * Cohorly consumer reads is the first few hundred characters of an error.
    */
   text(): Promise<string> {
     const text = this.body.toString('utf8');
     return Promise.resolve(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   }
 
-  /** The body parsed as JSON; rejects when it is not JSON. */
+  /**
+   * The body parsed as JSON; rejects when it is not JSON (so too an answer longer than 64 KiB,
+   * of which only the first 64 KiB were read).
+   */
   async json(): Promise<unknown> {
     return JSON.parse(await this.text());
   }

@@ -305,6 +305,90 @@ describe('createNodeFetch: the Response', () => {
   });
 });
 
+/** The most of an answer's body `createNodeFetch()` reads. */
+const BODY_CAP = 64 * 1024;
+const ALPHABET = 'abcdefghijklmnopqrstuvwxyz';
+
+/**
+ * A handler that answers `status` with the alphabet over and over, in 26,000-byte writes
+ * (so the cap falls inside one), up to `total` bytes: declared as the Content-Length, or, with
+ * `endless`, sent chunked as an answer that would never end but for that hard cap. `sent`
+ * says how many bytes it wrote, and `closed` resolves with whether the answer was finished
+ * when its connection closed.
+ */
+function streamingAnswer(status: number, total: number, endless = false) {
+  const chunk = Buffer.from(ALPHABET.repeat(1_000));
+  let sent = 0;
+  let close: (finished: boolean) => void = () => undefined;
+  const closed = new Promise<boolean>((resolve) => {
+    close = resolve;
+  });
+  const handler: Handler = (_, response) => {
+    const length = endless ? {} : { 'Content-Length': String(total) };
+    response.writeHead(status, { 'Content-Type': 'text/plain', ...length });
+    response.once('close', () => close(response.writableFinished));
+    const write = () => {
+      while (sent < total && !response.destroyed) {
+        const piece = chunk.subarray(0, Math.min(chunk.length, total - sent));
+        sent += piece.length;
+        if (!response.write(piece)) {
+          response.once('drain', write);
+          return;
+        }
+      }
+      response.end();
+    };
+    write();
+  };
+  return { handler, closed, sent: () => sent };
+}
+
+describe('createNodeFetch: a huge or endless answer', () => {
+  const capped = ALPHABET.repeat(Math.ceil(BODY_CAP / ALPHABET.length)).slice(0, BODY_CAP);
+
+  it.each([
+    ['a 400 of 32 MiB', 400, 32 * 2 ** 20, false],
+    ['a 200 that never ends (cut at 32 MiB by the test server)', 200, 32 * 2 ** 20, true],
+  ])(
+    'gives the status, the headers and the first 64 KiB of %s, and closes it',
+    async (_, status, total, endless) => {
+      const answer = streamingAnswer(status, total, endless);
+      let requests = 0;
+      const server = await startServer((request, response) => {
+        requests += 1;
+        if (requests === 1) answer.handler(request, response);
+        else response.end('next');
+      });
+      const nodeFetch = createNodeFetch();
+
+      const response = await nodeFetch(server.url, { method: 'POST', body: '[]' });
+
+      expect(response.status).toBe(status);
+      expect(response.headers.get('content-type')).toBe('text/plain');
+      const text = await response.text();
+      expect(text.length).toBe(BODY_CAP);
+      expect(text).toBe(capped);
+      // The server saw the connection closed with its answer unfinished, long before the end.
+      expect(await answer.closed).toBe(false);
+      expect(answer.sent()).toBeLessThan(total);
+      // That connection is never reused: the next request opens a new one, and is answered.
+      expect(await (await nodeFetch(server.url)).text()).toBe('next');
+      expect(server.connections()).toBe(2);
+    },
+  );
+
+  it('reads an answer of exactly 64 KiB whole, and keeps its connection for the next one', async () => {
+    const server = await startServer((_, response) => response.end(capped));
+    const nodeFetch = createNodeFetch();
+
+    for (let i = 0; i < 2; i += 1) {
+      const response = await nodeFetch(server.url, { method: 'POST', body: '[]' });
+      expect(await response.text()).toBe(capped);
+    }
+    expect(server.connections()).toBe(1);
+  });
+});
+
 describe('createNodeFetch: failures', () => {
   it('rejects with the reason of a signal aborted during a hanging request, and closes it', async () => {
     const { server, arrived } = await startHangingServer();

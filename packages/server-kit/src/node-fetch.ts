@@ -34,6 +34,12 @@ export interface NodeFetchOptions {
 /** The `fetch` signature `@cohorly/core` sends with, resolving with a {@link NodeFetchResponse}. */
 export type NodeFetch = (input: string, init?: RequestInit) => Promise<NodeFetchResponse>;
 
+/**
+ * The most of an answer's body that is read: a Cohorly consumer reads the status and the
+ * headers, and quotes at most a few hundred characters of an error's body.
+ */
+const MAX_BODY_BYTES = 64 * 1024;
+
 /** How long an idle keep-alive socket is kept, when the server gives no shorter hint. */
 const DEFAULT_IDLE_MS = 4_000;
 
@@ -50,7 +56,10 @@ const DEFAULT_IDLE_MS = 4_000;
  *
  * It covers what a Cohorly consumer sends: any method, string or byte bodies, plain-object
  * or `Headers` headers, and an `AbortSignal`. It resolves with a {@link NodeFetchResponse}
- * (status, headers, text), not a web `Response`, so that sending never loads undici. Idle
+ * (status, headers, text), not a web `Response`, so that sending never loads undici. It
+ * reads at most the first 64 KiB of an answer's body: past that it resolves with them and
+ * closes the connection, so a huge or endless answer costs neither memory nor CPU (a
+ * consumer reads the status, the headers and a few hundred characters of an error). Idle
  * keep-alive sockets never hold the process open (Node unrefs them).
  *
  * @example
@@ -114,12 +123,9 @@ export function createNodeFetch(options: NodeFetchOptions = {}): NodeFetch {
       request.once('response', (response) => {
         answer = response;
         const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.once('error', (error) => {
-          done();
-          reject(error);
-        });
-        response.once('end', () => {
+        let kept = 0;
+        let cut = false;
+        const answerWith = () => {
           done();
           // A throw here would be an uncaught exception (it runs in an event handler): reject.
           try {
@@ -127,13 +133,35 @@ export function createNodeFetch(options: NodeFetchOptions = {}): NodeFetch {
           } catch (error) {
             reject(error);
           }
+        };
+        response.on('data', (chunk: Buffer) => {
+          if (cut) return;
+          if (kept + chunk.length <= MAX_BODY_BYTES) {
+            chunks.push(chunk);
+            kept += chunk.length;
+            return;
+          }
+          // A huge or endless answer would be held in memory in full, and block the event loop
+          // in the copy that joins it: what a consumer reads (the status, the headers, a few
+          // hundred characters of an error) has arrived. The connection is closed, never
+          // handed back to the agent with the rest of the answer still coming.
+          chunks.push(chunk.subarray(0, MAX_BODY_BYTES - kept));
+          cut = true;
+          answerWith();
+          response.destroy();
         });
+        // `on`, not `once`: destroying a cut answer may be followed by the socket's own error.
+        response.on('error', (error) => {
+          done();
+          reject(error);
+        });
+        response.once('end', answerWith);
       });
       writeBody(request, body);
     });
 }
 
-/** The answer of a Node response whose body has been read in full. */
+/** The answer of a Node response whose body has been read, in full or up to its cap. */
 function toResponse(response: http.IncomingMessage, chunks: Buffer[]): NodeFetchResponse {
   const status = response.statusCode ?? 0;
   // As fetch does: an informational status is never the answer, and a status over 599 is no

@@ -50,6 +50,22 @@ describe('nodeRequestHeader', () => {
     expect(read).toEqual({ joined: 'anon-a, anon-b', anonymous: 'anon-a', visitor: 'v1' });
   });
 
+  it('skips an empty first value of a header sent twice, reading the first one with an id', async () => {
+    const sent: Record<string, string[]> = {
+      'x-cohorly-anonymous-id': ['', 'anon-b'],
+      'x-visitor': ['v1', ''],
+      'x-blank': ['', ''],
+    };
+    const read = await received(sent, (req) => ({
+      joined: req.headers['x-cohorly-anonymous-id'],
+      anonymous: nodeRequestHeader(req, 'x-cohorly-anonymous-id'),
+      visitor: nodeRequestHeader(req, 'X-Visitor'),
+      blank: nodeRequestHeader(req, 'x-blank'),
+    }));
+    // Read as empty, the first value would drop the event although the request has an id.
+    expect(read).toEqual({ joined: ', anon-b', anonymous: 'anon-b', visitor: 'v1', blank: '' });
+  });
+
   it('reads a single value whole, commas and all, and a missing header as undefined', async () => {
     const userAgent = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko)';
     const read = await received({ 'user-agent': userAgent, 'x-list': 'a, b' }, (req) => ({

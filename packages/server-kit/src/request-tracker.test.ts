@@ -71,8 +71,39 @@ describe('RequestTracker', () => {
     await expect(tracker.track(Symbol('Viewed') as never)).resolves.toBeUndefined();
     expect(recorder.events()).toEqual([]);
     expect(messages()).toEqual([
-      'Cohorly.track: event must be a non-empty string, got Symbol(Viewed)',
+      'track "Symbol(Viewed)" was not sent: Cohorly.track: event must be a non-empty string, got Symbol(Viewed)',
     ]);
+  });
+
+  it('names the event when the client throws on its properties, and keeps what it threw', async () => {
+    const server = await startTestServer();
+    try {
+      const client = new Cohorly(TOKEN, { consumer: new Consumer({ apiHost: server.url }) });
+      const { tracker, errors, messages } = setup(signedIn(), { identify }, client);
+      // An ORM entity whose relation was never loaded: reading it throws.
+      const order = {
+        id: 7,
+        get customer(): never {
+          throw new Error('lazy field not loaded');
+        },
+      };
+
+      await expect(tracker.track('Order Viewed', { order })).resolves.toBeUndefined();
+      await expect(tracker.peopleSet({ order } as never)).resolves.toBeUndefined();
+      await tracker.track('Kept');
+
+      // However the client words it, the message names what was lost, then why.
+      expect(messages()).toEqual([
+        expect.stringMatching(/^track "Order Viewed" was not sent: .*lazy field not loaded/),
+        expect.stringMatching(/^peopleSet was not sent: .*lazy field not loaded/),
+      ]);
+      // The client's own error is kept as the cause.
+      const cause = (errors[0] as Error).cause as Error;
+      expect(messages()[0]).toBe(`track "Order Viewed" was not sent: ${cause.message}`);
+      expect((await server.waitForEvents(1)).map((e) => e.event)).toEqual(['Kept']);
+    } finally {
+      await server.close();
+    }
   });
 
   it('takes a numeric id (a database key) in identify(id), as identify(req) does', async () => {

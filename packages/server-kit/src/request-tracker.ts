@@ -102,21 +102,16 @@ export class RequestTracker<Events extends EventCatalog<Events> = AnyEvents>
           ? ' (track() reads properties synchronously: await them first)'
           : '';
         throw new TypeError(
-          `${what} was not sent: properties must be a plain object, got ${describeValue(properties)}${hint}`,
+          `properties must be a plain object, got ${describeValue(properties)}${hint}`,
         );
       }
-      let fromRequest: Record<string, unknown>;
-      try {
-        fromRequest = requestProperties(
-          this.scope.req,
-          this.scope.accessor,
-          this.scope.options,
-          this.scope.onError,
-          what,
-        );
-      } catch (error) {
-        throw notSent(what, error);
-      }
+      const fromRequest = requestProperties(
+        this.scope.req,
+        this.scope.accessor,
+        this.scope.options,
+        this.scope.onError,
+        what,
+      );
       return this.scope.client.track(id, event, { ...fromRequest, ...properties } as Properties);
     });
   }
@@ -165,49 +160,58 @@ export class RequestTracker<Events extends EventCatalog<Events> = AnyEvents>
     send: (distinctId: string) => Promise<void>,
   ): Promise<void> {
     if (this.scope.discard) return done;
+    let sent: Promise<void>;
     try {
-      const explicit = options?.distinctId;
-      // An explicit id that is empty is a bug in the caller, not a request to use the
-      // request's user: sending it to someone else would misattribute the event.
-      if (explicit !== undefined && (typeof explicit !== 'string' || explicit === '')) {
-        throw new TypeError(
-          `${what} was not sent: distinctId must be a non-empty string, got ${describeValue(explicit)}`,
-        );
-      }
-      let distinctId: string | undefined;
-      try {
-        distinctId = resolveDistinctId(
-          this.scope.req,
-          this.scope.accessor,
-          this.scope.options,
-          options?.distinctId ?? this.identified,
-        );
-      } catch (error) {
-        throw notSent(what, error);
-      }
-      if (distinctId === undefined) {
-        throw new Error(
-          `${what} was not sent: this request has no distinct id (pass { distinctId }, configure identify(req), or send an anonymous id)`,
-        );
-      }
+      sent = send(this.recipient(options));
+    } catch (error) {
+      // Every synchronous failure, the client's own included (a property getter that throws,
+      // properties too deep to serialize), names the message it cost: `Maximum call stack
+      // size exceeded` alone would not say which event was lost.
+      reportError(this.scope.onError, notSent(what, error));
+      return done;
+    }
+    try {
       // Resolves once queued, never after a delivery: a full buffer makes the client's
       // promise wait for the batch it sends, and a handler that awaits track() must not hold
       // its response for an HTTP request to Cohorly. Failures still reach onError.
-      send(distinctId).catch((error: unknown) => reportError(this.scope.onError, error));
+      sent.catch((error: unknown) => reportError(this.scope.onError, error));
       this.scope.onTracked?.();
-      return done;
     } catch (error) {
       reportError(this.scope.onError, error);
-      return done;
     }
+    return done;
+  }
+
+  /** The distinct id a message goes to; throws why there is none. */
+  private recipient(options: TrackOptions | undefined): string {
+    const explicit = options?.distinctId;
+    // An explicit id that is empty is a bug in the caller, not a request to use the
+    // request's user: sending it to someone else would misattribute the event.
+    if (explicit !== undefined && (typeof explicit !== 'string' || explicit === '')) {
+      throw new TypeError(`distinctId must be a non-empty string, got ${describeValue(explicit)}`);
+    }
+    const distinctId = resolveDistinctId(
+      this.scope.req,
+      this.scope.accessor,
+      this.scope.options,
+      explicit ?? this.identified,
+    );
+    if (distinctId === undefined) {
+      throw new Error(
+        'this request has no distinct id (pass { distinctId }, configure identify(req), or send an anonymous id)',
+      );
+    }
+    return distinctId;
   }
 }
 
 /**
  * Why a message was dropped, naming it (`track "Viewed" was not sent: identify(req) threw:
- * …`): a callback's own error alone would not say which event it cost.
+ * …`): a callback's or the client's own error alone would not say which event it cost. A
+ * `TypeError` (bad input: properties, an id) stays one; the error is kept as the `cause`.
  */
 function notSent(what: string, error: unknown): Error {
   const reason = messageOf(error);
-  return new Error(`${what} was not sent: ${reason}`, { cause: error });
+  const Kind = error instanceof TypeError ? TypeError : Error;
+  return new Kind(`${what} was not sent: ${reason}`, { cause: error });
 }
