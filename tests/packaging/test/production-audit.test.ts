@@ -3,7 +3,7 @@ import { runProcess } from './support/run-process.js';
 import { REPO_ROOT } from './support/workspace.js';
 
 // `pnpm audit --prod`: the production dependencies of every workspace package (the public
-// packages' own are @cohorly/* and `cookie`; the example apps' add their frameworks) checked
+// packages' own are only @cohorly/*; the example apps' add their frameworks) checked
 // against the registry's advisory database. It needs the registry's audit endpoint: when that
 // cannot be reached the test is SKIPPED, with the reason, never passed.
 
