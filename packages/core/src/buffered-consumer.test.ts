@@ -404,6 +404,23 @@ describe('permanent failures', () => {
     expect(errors.map((e) => e.message).join()).not.toContain('secret-project-token');
   });
 
+  it("escapes the control characters of the server's answer, so that it stays one log line", async () => {
+    const { client, consumer, errors } = setup();
+    // A forged log line, ANSI escapes (clear the screen, red), a bell, NEL and U+2028.
+    server.script({
+      status: 400,
+      body: 'bad request\r\n2026-01-01T00:00:00Z INFO admin login ok\u001b[2J\u001b[31mRED\u001b[0m\u0007\u0085\u2028 Zoë',
+    });
+    await client.track('u', 'A');
+    await consumer.flush().catch(() => undefined);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]?.message).toContain(
+      '(status 400): bad request\\r\\n2026-01-01T00:00:00Z INFO admin login ok\\x1b[2J\\x1b[31mRED\\x1b[0m\\x07\\x85\\u2028 Zoë',
+    );
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the characters it must not contain.
+    expect(errors[0]?.message).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/);
+  });
+
   it.each([301, 302, 307, 308])(
     'never follows a %i, on any fetch: the batch is reported with where apiHost should point',
     async (status) => {

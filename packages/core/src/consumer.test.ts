@@ -80,6 +80,14 @@ describe('Consumer', () => {
     expect(sleeps).toEqual([]);
   });
 
+  it("rejects with the server's answer on one line, its control characters escaped", async () => {
+    const { client } = setup();
+    server.always({ status: 400, body: 'invalid\nERROR forged line\u001b[31m' });
+    const error = (await client.track('u', 'A').catch((e: unknown) => e)) as Error;
+    expect(error.message).toMatch(/\(status 400\): invalid\\nERROR forged line\\x1b\[31m$/);
+    expect(error.message.split('\n')).toHaveLength(1);
+  });
+
   it('retries a network error and reports status undefined when it persists', async () => {
     const { client } = setup({ retryLimit: 1 });
     server.always({ reset: true });

@@ -1,16 +1,20 @@
 import { isTimerMs, MAX_TIMER_MS } from './timer-ms.js';
 
 /**
- * What Cohorly reads of an HTTP answer: its status, its `Retry-After` header and its text. A
- * web `Response` has all of it; a transport of your own may resolve with less than a
- * `Response` (`createNodeFetch()` does, so that it never loads undici).
+ * What Cohorly reads of an HTTP answer: its status, its `Retry-After` (and, for a redirect,
+ * `Location`) header and at most 64 KiB of its body, through `body` when there is one, else
+ * `text()`. A web `Response` has all of it; a transport of your own may resolve with less than
+ * a `Response` (`createNodeFetch()` does, so that it never loads undici).
  */
 export interface FetchResponse {
   /** The HTTP status. */
   readonly status: number;
   /** The answer's headers, by case-insensitive name; `null` when absent. */
   readonly headers: { get(name: string): string | null };
-  /** The whole body as text. */
+  /**
+   * The whole body as text. A web `Response`'s `body` stream is read instead when there is
+   * one: up to 64 KiB, then cancelled, so that a huge or endless answer costs no more.
+   */
   text(): Promise<string>;
 }
 

@@ -1,5 +1,8 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type HttpFixture, startFixture } from '../test/http-fixture.js';
+import { BufferedConsumer } from './buffered-consumer.js';
+import { Cohorly } from './cohorly.js';
 import {
   EventFrame,
   eventJson,
@@ -74,6 +77,23 @@ describe('eventJson', () => {
       fast('T', 'E', 'u', 1, new Date(0) as unknown as Record<string, unknown>),
     ).toBeUndefined();
     expect(fast('T', 'E', 'u', 1, { toJSON: () => ({ a: 1 }) })).toBeUndefined();
+    // A toJSON getter could answer "none" to a check, then a function to JSON.stringify.
+    expect(
+      fast('T', 'E', 'u', 1, {
+        a: 1,
+        get toJSON() {
+          return undefined;
+        },
+      }),
+    ).toBeUndefined();
+    class Model {
+      get toJSON() {
+        return undefined;
+      }
+    }
+    expect(
+      fast('T', 'E', 'u', 1, new Model() as unknown as Record<string, unknown>),
+    ).toBeUndefined();
     expect(fast('T', 'E', 'u', 1, { big: 1n })).toBeUndefined();
     const circular: Record<string, unknown> = {};
     circular.self = circular;
@@ -164,5 +184,139 @@ describe('hasIndexKey', () => {
     expect(hasIndexKey({ '01': 1, '-1': 2, '1.5': 3 })).toBe(false);
     expect(hasIndexKey({})).toBe(false);
     expect(hasIndexKey(undefined)).toBe(false);
+  });
+});
+
+describe('what track() says of a message it cannot serialize', () => {
+  let server: HttpFixture;
+  beforeEach(async () => {
+    server = await startFixture();
+  });
+  afterEach(async () => {
+    await server.close();
+  });
+
+  function nested(depth: number, key: string): Record<string, unknown> {
+    const root: Record<string, unknown> = {};
+    let node = root;
+    for (let i = 0; i < depth; i++) {
+      const child: Record<string, unknown> = {};
+      node[key] = child;
+      node = child;
+    }
+    return root;
+  }
+
+  function throwingGetter(): Record<string, unknown> {
+    return {
+      get body(): string {
+        throw new Error('lazy field not loaded');
+      },
+    };
+  }
+
+  const cases: Array<[string, (c: Cohorly) => unknown, RegExp]> = [
+    [
+      'properties nested too deep for JSON',
+      (c) => c.track('u1', 'Saved Tree', { tree: nested(10_000, 'c') as never }),
+      /^Cohorly\.track: the message cannot be serialized to JSON \(Maximum call stack size exceeded; properties\.tree(\.c)+\.\.\. is nested more than 1000 levels deep\)$/,
+    ],
+    [
+      'arrays nested too deep for JSON',
+      (c) => {
+        let deep: unknown[] = [];
+        for (let i = 0; i < 10_000; i++) deep = [deep];
+        return c.track('u1', 'E', { deep: deep as never });
+      },
+      /^Cohorly\.track: the message cannot be serialized to JSON \(Maximum call stack size exceeded; properties\.deep(\[0\])+\.\.\. is nested more than 1000 levels deep\)$/,
+    ],
+    [
+      'a profile nested too deep for JSON',
+      (c) => c.peopleSet('u1', { tree: nested(10_000, 'c') as never }),
+      /^Cohorly\.peopleSet: the message cannot be serialized to JSON \(.+; \$set\.tree(\.c)+\.\.\. is nested more than 1000 levels deep\)$/,
+    ],
+    [
+      'a nested getter that throws',
+      (c) => c.track('u1', 'Saved Doc', { doc: throwingGetter() as never }),
+      /^Cohorly\.track: properties\.doc\.body throws when read \(lazy field not loaded\), so it cannot be serialized to JSON$/,
+    ],
+    [
+      'a nested getter that throws in meta',
+      (c) => c.track('u1', 'E', {}, { extra: throwingGetter() as never }),
+      /^Cohorly\.track: extra\.body throws when read \(lazy field not loaded\), so it cannot be serialized to JSON$/,
+    ],
+    [
+      'a nested toJSON getter that throws',
+      (c) =>
+        c.track('u1', 'E', {
+          d: {
+            get toJSON(): never {
+              throw new Error('no');
+            },
+          },
+        }),
+      /^Cohorly\.track: properties\.d\.toJSON throws when read \(no\), so it cannot be serialized to JSON$/,
+    ],
+    [
+      'a nested Proxy whose trap throws',
+      (c) =>
+        c.track('u1', 'E', {
+          p: new Proxy(
+            {},
+            {
+              ownKeys() {
+                throw new Error('revoked');
+              },
+            },
+          ),
+        }),
+      /^Cohorly\.track: the message cannot be serialized to JSON \(revoked\)$/,
+    ],
+  ];
+
+  it.each(cases)(
+    "throws a TypeError naming %s, with the serializer's error as cause, and sends nothing",
+    async (_name, call, message) => {
+      const consumer = new BufferedConsumer({ apiHost: server.url, flushIntervalMs: 0 });
+      const client = new Cohorly('T', { consumer });
+      let thrown: unknown;
+      try {
+        call(client);
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(TypeError);
+      expect((thrown as Error).message).toMatch(message);
+      expect((thrown as Error).cause).toBeInstanceOf(Error);
+      await client.track('u1', 'After');
+      await expect(consumer.flush()).resolves.toBe(true);
+      expect(
+        server
+          .json('/track')
+          .flat()
+          .map((e: any) => e.event),
+      ).toEqual(['After']);
+      expect(server.json('/engage')).toEqual([]);
+    },
+  );
+
+  it('sends one distinct_id when a toJSON getter answers differently on each read', async () => {
+    const consumer = new BufferedConsumer({ apiHost: server.url, flushIntervalMs: 0 });
+    const client = new Cohorly('T', { consumer });
+    let reads = 0;
+    const properties = {
+      plan: 'pro',
+      get toJSON() {
+        reads += 1;
+        return reads === 1 ? undefined : () => ({ plan: 'pro', distinct_id: 'someone-else' });
+      },
+    };
+    await client.track('user-1', 'Upgraded', properties as never);
+    await expect(consumer.flush()).resolves.toBe(true);
+    const [body] = server.requests.map((r) => r.body);
+    expect(body?.match(/"distinct_id"/g)).toHaveLength(1);
+    expect(server.json('/track').flat()).toMatchObject([
+      { event: 'Upgraded', properties: { distinct_id: 'user-1', plan: 'pro' } },
+    ]);
   });
 });

@@ -125,8 +125,8 @@ export class EventFrame {
  * through a merged copy of the properties: a fraction of the general path's work and
  * garbage, on the call every application makes most. Returns `undefined` whenever the text
  * could differ from the general path's (a caller's property that replaces a stamped one in
- * place, an array-index key, which any object lists first, a `toJSON`, a value
- * `JSON.stringify` rejects): the caller then takes the general path.
+ * place, an array-index key, which any object lists first, any `toJSON` key, own or
+ * inherited, a value `JSON.stringify` rejects): the caller then takes the general path.
  */
 export function eventJson(
   frame: EventFrame,
@@ -145,7 +145,9 @@ export function eventJson(
       Object.hasOwn(properties, '$insert_id') ||
       Object.hasOwn(properties, '$lib') ||
       Object.hasOwn(properties, '$lib_version') ||
-      typeof properties.toJSON === 'function'
+      // Not read: a getter could answer "none" here and a function to JSON.stringify, which
+      // would then write what it returns (a second token or distinct_id) after the stamps.
+      'toJSON' in properties
     ) {
       return undefined;
     }
@@ -167,41 +169,100 @@ export function eventJson(
   return `${frame.head(event)}${id},"time":${time},"$insert_id":"${insertId}${frame.tail}${rest}}`;
 }
 
-/** Finds what made serialization fail, so the error can say where. Runs only on failure. */
-function describeUnserializable(message: Record<string, unknown>, error: unknown): string {
-  const found = findUnserializable(message, '', new Set());
-  if (found) return `${found} cannot be serialized to JSON`;
-  let reason: string;
-  try {
-    reason = error instanceof Error ? error.message : String(error);
-  } catch {
-    // A toJSON that throws an object with no prototype: String() throws on it too.
-    reason = 'a value that cannot be shown as text was thrown';
-  }
-  return `the message cannot be serialized to JSON (${reason})`;
+// How deep the search for what made serialization fail goes. JSON.stringify itself gives up
+// (its stack ends) some thousands of levels down; a search with no limit would end the same
+// way, throwing a RangeError that names neither Cohorly nor the message.
+const MAX_SEARCH_DEPTH = 1000;
+// How much of the path where the search stopped an error shows.
+const MAX_PATH_CHARS = 80;
+
+/** Where the search stopped for depth, if it did. */
+interface Search {
+  tooDeep: string | undefined;
 }
 
-function findUnserializable(value: unknown, path: string, ancestors: Set<object>): string | null {
+/**
+ * Finds what made serialization fail, so the error can say where. Runs only on failure, and
+ * never throws: if the search itself fails, the serializer's error is the reason.
+ */
+function describeUnserializable(message: Record<string, unknown>, error: unknown): string {
+  const search: Search = { tooDeep: undefined };
+  try {
+    const found = findUnserializable(message, '', new Set(), 0, search);
+    if (found) return `${found} cannot be serialized to JSON`;
+  } catch {
+    // A Proxy's trap that throws, or a stack already near its end: the error says why.
+  }
+  const deep =
+    search.tooDeep === undefined
+      ? ''
+      : `; ${shorten(search.tooDeep)} is nested more than ${MAX_SEARCH_DEPTH} levels deep`;
+  return `the message cannot be serialized to JSON (${reasonOf(error)}${deep})`;
+}
+
+function reasonOf(error: unknown): string {
+  try {
+    return error instanceof Error ? error.message : String(error);
+  } catch {
+    // A toJSON that throws an object with no prototype: String() throws on it too.
+    return 'a value that cannot be shown as text was thrown';
+  }
+}
+
+/** `path`'s first segments, up to about {@link MAX_PATH_CHARS} characters. */
+function shorten(path: string): string {
+  if (path.length <= MAX_PATH_CHARS) return path;
+  // Cut before a segment, so that no key is shown cut.
+  const end = Math.max(
+    path.lastIndexOf('.', MAX_PATH_CHARS),
+    path.lastIndexOf('[', MAX_PATH_CHARS),
+  );
+  return `${path.slice(0, end > 0 ? end : MAX_PATH_CHARS)}...`;
+}
+
+function findUnserializable(
+  value: unknown,
+  path: string,
+  ancestors: Set<object>,
+  depth: number,
+  search: Search,
+): string | null {
   const where = path || 'the message';
   if (typeof value === 'bigint') {
     return `${where} is a BigInt, which`;
   }
   if (typeof value !== 'object' || value === null) return null;
   if (ancestors.has(value)) return `${where} is a circular reference, which`;
-  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') {
+  let toJSON: unknown;
+  try {
+    toJSON = (value as { toJSON?: unknown }).toJSON;
+  } catch (error) {
+    return `${where}.toJSON throws when read (${reasonOf(error)}), so it`;
+  }
+  if (typeof toJSON === 'function') {
     try {
-      (value as { toJSON: (key: string) => unknown }).toJSON('');
+      toJSON.call(value, '');
     } catch {
       return `${where}.toJSON() throws, so it`;
     }
     return null;
   }
+  if (depth >= MAX_SEARCH_DEPTH) {
+    search.tooDeep ??= where;
+    return null;
+  }
   ancestors.add(value);
   try {
     for (const key of Object.keys(value)) {
-      const child = (value as Record<string, unknown>)[key];
       const childPath = Array.isArray(value) ? `${path}[${key}]` : path ? `${path}.${key}` : key;
-      const found = findUnserializable(child, childPath, ancestors);
+      let child: unknown;
+      try {
+        child = (value as Record<string, unknown>)[key];
+      } catch (error) {
+        // A getter that throws (a lazy field of an ORM record, say): JSON.stringify reads it too.
+        return `${childPath} throws when read (${reasonOf(error)}), so it`;
+      }
+      const found = findUnserializable(child, childPath, ancestors, depth + 1, search);
       if (found) return found;
     }
   } finally {

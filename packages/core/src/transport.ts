@@ -1,12 +1,16 @@
 import { parseRetryAfter } from './backoff.js';
-import { redactTokens } from './redact-tokens.js';
-import type { FetchLike } from './runtime-options.js';
+import { redactTokens, withoutUnfinishedToken } from './redact-tokens.js';
+import type { FetchLike, FetchResponse } from './runtime-options.js';
 
 /** The outcome of one POST. No exception escapes the transport. */
 export interface HttpOutcome {
   /** HTTP status; `undefined` for a network error or a timeout. */
   status: number | undefined;
-  /** The answer body (at most a few hundred characters are kept), or the error's message. */
+  /**
+   * What the answer said, or the error's message, for an error message to quote: at most
+   * 500 characters of the answer's first 64 KiB, tokens masked, control characters escaped.
+   * Empty for a 2xx, whose answer is read only to free the connection.
+   */
   body: string;
   /** `Retry-After` in milliseconds, when the server sent a valid one. */
   retryAfterMs: number | undefined;
@@ -30,6 +34,11 @@ export function isRetryable(outcome: HttpOutcome): boolean {
 
 // An error body is only ever quoted in an error message; keep messages short.
 const MAX_BODY_CHARS = 500;
+// The most of an answer that is read. Only its first MAX_BODY_CHARS characters are quoted (once
+// tokens are masked), and a huge or endless answer, read whole, would take memory several times
+// its size and hold the event loop for seconds. Well above the quoted part, so that masking a
+// token long enough to shrink the text still leaves 500 characters to quote.
+const MAX_ANSWER_BYTES = 64 * 1024;
 
 /** Options of {@link postJson}. */
 export interface PostOptions {
@@ -40,8 +49,9 @@ export interface PostOptions {
 }
 
 /**
- * POSTs a JSON body and reads the whole answer, bounded by `timeoutMs`. Every path settles:
- * the timeout aborts both the request and the reading of its body.
+ * POSTs a JSON body and reads the answer (at most {@link MAX_ANSWER_BYTES} of it), bounded by
+ * `timeoutMs`. Every path settles: the timeout aborts both the request and the reading of its
+ * body.
  */
 export async function postJson(
   url: string,
@@ -62,9 +72,15 @@ export async function postJson(
     });
   });
   aborted.catch(() => undefined);
+  const answer: AnswerReading = { reader: undefined, cut: false };
   try {
-    return await Promise.race([request(url, body, options.fetch, controller.signal), aborted]);
+    return await Promise.race([
+      request(url, body, options.fetch, controller.signal, answer),
+      aborted,
+    ]);
   } catch (error) {
+    // A fetch that ignores the signal may still be streaming the answer: stop reading it.
+    answer.reader?.cancel().catch(() => undefined);
     const timedOut = controller.signal.aborted;
     return {
       status: undefined,
@@ -78,7 +94,18 @@ export async function postJson(
   } finally {
     clearTimeout(timer);
     options.signal?.removeEventListener('abort', onAbort);
+    // The rest of an answer cut at the cap is not wanted: stop the request, whatever the fetch
+    // (the race has settled, so this abort changes no outcome).
+    if (answer.cut) controller.abort(new Error('answer longer than Cohorly reads'));
   }
+}
+
+/** The reading of one answer's body, shared with {@link postJson} so that it can stop it. */
+interface AnswerReading {
+  /** The body's reader while it is being read. */
+  reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  /** True when the answer was longer than {@link MAX_ANSWER_BYTES}: the rest was not read. */
+  cut: boolean;
 }
 
 async function request(
@@ -86,6 +113,7 @@ async function request(
   body: string,
   fetchFn: FetchLike,
   signal: AbortSignal,
+  answer: AnswerReading,
 ): Promise<HttpOutcome> {
   const response = await fetchFn(url, {
     method: 'POST',
@@ -98,22 +126,123 @@ async function request(
     // error can say where apiHost should point.
     redirect: 'manual',
   });
-  // Reading the body frees the connection for reuse, and its text explains a rejection.
-  const text = await response.text();
   const ok = response.status >= 200 && response.status < 300;
-  // Masked before it is cut, so no cut can leave part of a token unmasked.
-  const safe = ok || text === '' ? text : redactTokens(text, body);
+  // Reading the body frees the connection for reuse, and its text explains a rejection.
+  const text = await readAnswer(response, !ok, signal, answer);
   const outcome: HttpOutcome = {
     status: response.status,
-    body: safe.length > MAX_BODY_CHARS ? `${safe.slice(0, MAX_BODY_CHARS)}...` : safe,
+    body: text === '' ? '' : quotable(text, body, answer.cut),
     retryAfterMs: parseRetryAfter(response.headers.get('retry-after')),
     timedOut: false,
   };
   if (response.status >= 300 && response.status < 400) {
     const location = redirectTarget(url, response.headers.get('location'));
-    if (location !== undefined) outcome.location = redactTokens(location, body);
+    if (location !== undefined) outcome.location = printable(redactTokens(location, body));
   }
   return outcome;
+}
+
+/**
+ * An answer's text as an error message may quote it: tokens masked, cut to
+ * {@link MAX_BODY_CHARS}, then control characters escaped (after the cut, so that it cannot
+ * split an escape).
+ */
+function quotable(text: string, payload: string, cut: boolean): string {
+  // Masked before it is cut, so no cut can leave part of a token unmasked.
+  let safe = redactTokens(text, payload);
+  // But the cap may have cut a token in two at the end, and masking only knows whole ones.
+  if (cut) safe = withoutUnfinishedToken(safe, payload);
+  // `...`: there was more, cut here or at the cap.
+  return printable(
+    safe.length > MAX_BODY_CHARS || cut ? `${safe.slice(0, MAX_BODY_CHARS)}...` : safe,
+  );
+}
+
+/** A web `Response`'s body, which a custom fetch's answer may not have. */
+interface WebBody {
+  getReader(): ReadableStreamDefaultReader<Uint8Array>;
+}
+
+function hasWebBody(response: FetchResponse): response is FetchResponse & { body: WebBody } {
+  const body = (response as { body?: { getReader?: unknown } | null }).body;
+  return typeof body?.getReader === 'function';
+}
+
+/**
+ * The answer's text when it is `wanted` (else ''), from at most its first
+ * {@link MAX_ANSWER_BYTES} bytes: a longer answer is cancelled there (`answer.cut`). An answer
+ * with no web body (a custom fetch's) can only be read whole by its `text()`; as many
+ * characters are kept.
+ */
+async function readAnswer(
+  response: FetchResponse,
+  wanted: boolean,
+  signal: AbortSignal,
+  answer: AnswerReading,
+): Promise<string> {
+  if (!hasWebBody(response)) {
+    const text = await response.text();
+    if (!wanted) return '';
+    answer.cut = text.length > MAX_ANSWER_BYTES;
+    return answer.cut ? text.slice(0, MAX_ANSWER_BYTES) : text;
+  }
+  const reader = response.body.getReader();
+  answer.reader = reader;
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (wanted) chunks.push(value);
+    size += value.byteLength;
+    // A fetch that ignores the signal may keep answering after a timeout: stop there too.
+    if (size > MAX_ANSWER_BYTES || signal.aborted) {
+      answer.cut = true;
+      reader.cancel().catch(() => undefined);
+      break;
+    }
+  }
+  answer.reader = undefined;
+  if (!wanted || size === 0) return '';
+  const bytes = chunks.length === 1 ? chunks[0]! : concat(chunks, size);
+  // Made here, on the failure path only: nothing at module scope (edge runtimes, tree-shaking).
+  return new TextDecoder().decode(
+    size > MAX_ANSWER_BYTES ? bytes.subarray(0, MAX_ANSWER_BYTES) : bytes,
+  );
+}
+
+function concat(chunks: Uint8Array[], size: number): Uint8Array {
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
+}
+
+// C0 and C1 control characters, DEL, and the line and paragraph separators: written to a log,
+// they would start a forged line, or be run by a terminal as commands (ANSI escapes).
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters it escapes.
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+
+function escapeUnprintable(char: string): string {
+  if (char === '\n') return '\\n';
+  if (char === '\r') return '\\r';
+  if (char === '\t') return '\\t';
+  const code = char.charCodeAt(0);
+  return code <= 0xff
+    ? `\\x${code.toString(16).padStart(2, '0')}`
+    : `\\u${code.toString(16).padStart(4, '0')}`;
+}
+
+/**
+ * `text` with its control characters escaped (`\n`, `\x1b`, `\u2028`), so that a server's
+ * answer quoted in an error message stays on one log line and cannot drive a terminal.
+ * Other characters, non-ASCII letters included, are kept as they are.
+ */
+function printable(text: string): string {
+  return text.replace(UNPRINTABLE, escapeUnprintable);
 }
 
 /** A `Location` header as an absolute URL, cut to a readable length. */
@@ -133,12 +262,13 @@ function describeNetworkError(error: unknown, timedOut: boolean, timeoutMs: numb
   // A custom fetch may reject with anything, even a value String() throws on (an object with
   // no prototype): no exception may escape the transport.
   try {
+    // A custom fetch's message may quote what a server sent: keep it on one line too.
     if (error instanceof Error) {
       // undici hides the useful part ("ECONNREFUSED") in `cause`.
       const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
-      return `${error.message}${cause}`;
+      return printable(`${error.message}${cause}`);
     }
-    return String(error);
+    return printable(String(error));
   } catch {
     return 'fetch failed with a value that cannot be shown as text';
   }
