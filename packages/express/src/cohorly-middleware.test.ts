@@ -9,7 +9,7 @@ import {
   messagesOf,
   TOKEN,
 } from '../test/harness.js';
-import { cohorly } from './index.js';
+import { cohorly, getRequestCohorly } from './index.js';
 
 type AuthedRequest = Request & { user?: { id: string } };
 
@@ -556,6 +556,34 @@ describe.each(EXPRESS_VERSIONS)('cohorly() on $name', ({ express }) => {
     expect(messagesOf(consumerErrors)).toEqual([expect.stringContaining('400')]);
     // Reported there "instead", as the README says: not a second time to cohorly()'s onError.
     expect(h.errors).toEqual([]);
+  });
+
+  it('reports a delivery a full batch started outside the request that filled it', async () => {
+    // A request-scoped logger in onError must not blame an analytics outage on a customer's
+    // request that happened to fill the batch (and that request must not be kept in memory
+    // for as long as the delivery takes).
+    h.cohorlyServer.faults.next('/track', [{ status: 503 }]);
+    const seenInOnError: unknown[] = [];
+    const analytics = cohorly({
+      token: TOKEN,
+      apiHost: h.cohorlyServer.url,
+      batching: { maxSize: 2, flushIntervalMs: 0 },
+      flush: 'none',
+      onError: (error) => seenInOnError.push([String(error), getRequestCohorly()]),
+    });
+    const app = express();
+    app.use(analytics);
+    app.get('/', (req, res) => {
+      void req.cohorly.track('A', {}, { distinctId: 'u' });
+      void req.cohorly.track('B', {}, { distinctId: 'u' });
+      res.send('ok');
+    });
+    const { url } = await h.serve(app);
+
+    expect(await (await fetch(url)).text()).toBe('ok');
+    await vi.waitFor(() => expect(seenInOnError).toHaveLength(1));
+    expect(seenInOnError).toEqual([[expect.stringContaining('status 503'), undefined]]);
+    await analytics.close({ timeoutMs: 0 });
   });
 
   it('reports an ignore() that throws and treats the request as not ignored', async () => {

@@ -104,6 +104,8 @@ export class CohorlyIntegration<Req> {
   private readonly closeClient: (options?: CloseOptions) => Promise<CloseReport>;
   private readonly coalescer: FlushCoalescer;
   private readonly mode: FlushMode;
+  /** Runs a function outside any request's async context, when the framework can. */
+  private readonly outsideRequest: IntegrationRuntime['outsideRequest'];
   /** Whether an `ignore` that returned a Promise was reported: it is said once. */
   private asyncIgnoreReported = false;
 
@@ -114,6 +116,7 @@ export class CohorlyIntegration<Req> {
     runtime: IntegrationRuntime = {},
   ) {
     checkIntegrationOptions(options, name);
+    this.outsideRequest = runtime.outsideRequest;
     const mode = options.flush ?? 'coalesced';
     if (mode !== 'coalesced' && mode !== 'on-close' && mode !== 'none') {
       throw new TypeError(
@@ -256,6 +259,7 @@ export class CohorlyIntegration<Req> {
       onError: this.onError,
       onTracked,
       discard,
+      outsideRequest: this.outsideRequest,
     });
   }
 }

@@ -27,6 +27,14 @@ export interface TrackerScope<Req> {
    * @default false
    */
   discard?: boolean;
+  /**
+   * Runs `fn` outside the request's async context (the integration's `outsideRequest`). The
+   * client is called through it: a full buffer starts a delivery from that call, which would
+   * otherwise run, report its failures and keep its socket in this request's context, and
+   * hold the request (its tracker, `req`, `res`) in memory until the delivery ends.
+   * @default none: the client is called in the caller's context
+   */
+  outsideRequest?: <T>(fn: () => T) => T;
 }
 
 const done = Promise.resolve();
@@ -160,24 +168,27 @@ export class RequestTracker<Events extends EventCatalog<Events> = AnyEvents>
     send: (distinctId: string) => Promise<void>,
   ): Promise<void> {
     if (this.scope.discard) return done;
-    let sent: Promise<void>;
+    const onError = this.scope.onError;
     try {
-      sent = send(this.recipient(options));
+      const distinctId = this.recipient(options);
+      // Resolves once queued, never after a delivery: a full buffer makes the client's
+      // promise wait for the batch it sends, and a handler that awaits track() must not hold
+      // its response for an HTTP request to Cohorly. Failures still reach onError.
+      const deliver = () => observeDelivery(send(distinctId), onError);
+      const outside = this.scope.outsideRequest;
+      if (outside) outside(deliver);
+      else deliver();
     } catch (error) {
       // Every synchronous failure, the client's own included (a property getter that throws,
       // properties too deep to serialize), names the message it cost: `Maximum call stack
       // size exceeded` alone would not say which event was lost.
-      reportError(this.scope.onError, notSent(what, error));
+      reportError(onError, notSent(what, error));
       return done;
     }
     try {
-      // Resolves once queued, never after a delivery: a full buffer makes the client's
-      // promise wait for the batch it sends, and a handler that awaits track() must not hold
-      // its response for an HTTP request to Cohorly. Failures still reach onError.
-      sent.catch((error: unknown) => reportError(this.scope.onError, error));
       this.scope.onTracked?.();
     } catch (error) {
-      reportError(this.scope.onError, error);
+      reportError(onError, error);
     }
     return done;
   }
@@ -203,6 +214,15 @@ export class RequestTracker<Events extends EventCatalog<Events> = AnyEvents>
     }
     return distinctId;
   }
+}
+
+/**
+ * Reports a delivery's failure to `onError`. A function of its own, so that the reaction
+ * holds `onError` only: a closure in the tracker would keep the request in memory for as
+ * long as the delivery takes.
+ */
+function observeDelivery(delivery: Promise<void>, onError: ErrorHandler): void {
+  delivery.catch((error: unknown) => reportError(onError, error));
 }
 
 /**
