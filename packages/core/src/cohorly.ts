@@ -282,16 +282,21 @@ export class Cohorly<Events extends EventCatalog<Events> = AnyEvents> {
       $lib: LIB_NAME,
       $lib_version: LIB_VERSION,
     };
-    const given = properties === undefined ? undefined : withoutUndefinedStamps(properties);
     // importData forces the time after the caller's properties, as the Python SDK does.
     const forced = time === undefined ? undefined : { time };
     const checkedMeta = checkMeta(meta, caller);
-    if (checkedMeta !== undefined) checkEventMeta(checkedMeta, caller, this.token);
-    const message = {
-      event,
-      properties: { ...stamped, ...given, ...forced },
-      ...checkedMeta,
-    };
+    let given: Properties | undefined;
+    let message: { event: string; properties: Record<string, unknown> };
+    try {
+      if (checkedMeta !== undefined) checkEventMeta(checkedMeta, caller, this.token);
+      given = properties === undefined ? undefined : withoutUndefinedStamps(properties);
+      message = { event, properties: { ...stamped, ...given, ...forced }, ...checkedMeta };
+    } catch (error) {
+      // A getter among the properties or meta that throws (a lazy field of an ORM record):
+      // the checks and the merge read it. Named as the serializer names one further down; any
+      // other error (a meta key that is not allowed) is thrown as it is.
+      throw unreadable([{ event, properties }, checkedMeta], caller, error);
+    }
     // The caller's properties and meta may have replaced what the server requires.
     checkEventMessage(message, caller, this.token);
     if (this.serializer !== jsonSerializer || !(hasIndexKey(given) || hasIndexKey(checkedMeta))) {
@@ -330,7 +335,12 @@ export class Cohorly<Events extends EventCatalog<Events> = AnyEvents> {
   ): Promise<void> {
     // Spread, not Object.assign: a `__proto__` key stays a key, as in the other messages.
     let message: Record<string, unknown> = {};
-    for (const layer of layers) message = { ...message, ...layer };
+    try {
+      for (const layer of layers) message = { ...message, ...layer };
+    } catch (error) {
+      // A getter in `meta` or a raw operation that throws: the merge reads it.
+      throw unreadable(layers, caller, error);
+    }
     // A raw operation or `meta` may carry a second operation, or replace a required key.
     if (endpoint === 'people') checkPeopleMessage(message, caller, this.token);
     if (this.serializer !== jsonSerializer || !layers.some((layer) => hasIndexKey(layer))) {
@@ -347,6 +357,26 @@ export class Cohorly<Events extends EventCatalog<Events> = AnyEvents> {
   ): Promise<void> {
     return this.consumer.send(endpoint, serializeMessage(message, this.serializer, caller));
   }
+}
+
+/**
+ * The error for a message whose merge threw, from a getter that throws: serializing the
+ * layers again names the value (`Cohorly.track: properties.order throws when read (…)`), as a
+ * `TypeError` whose `cause` is the getter's error. Runs only on that failure.
+ */
+function unreadable(
+  layers: ReadonlyArray<Record<string, unknown> | undefined>,
+  caller: string,
+  error: unknown,
+): unknown {
+  try {
+    for (const layer of layers)
+      if (layer !== undefined) serializeMessage(layer, jsonSerializer, caller);
+  } catch (named) {
+    return named;
+  }
+  // Read again, it did not throw (a getter that throws once): the merge's own error.
+  return error;
 }
 
 function checkId(value: unknown, caller: string, name: string): asserts value is string {

@@ -241,6 +241,21 @@ describe('what track() says of a message it cannot serialize', () => {
       /^Cohorly\.track: properties\.doc\.body throws when read \(lazy field not loaded\), so it cannot be serialized to JSON$/,
     ],
     [
+      'a top-level getter that throws',
+      (c) => c.track('u1', 'Saved Doc', throwingGetter() as never),
+      /^Cohorly\.track: properties\.body throws when read \(lazy field not loaded\), so it cannot be serialized to JSON$/,
+    ],
+    [
+      'a top-level getter that throws in meta',
+      (c) => c.track('u1', 'E', {}, throwingGetter() as never),
+      /^Cohorly\.track: body throws when read \(lazy field not loaded\), so it cannot be serialized to JSON$/,
+    ],
+    [
+      "a top-level getter that throws in a profile operation's meta",
+      (c) => c.peopleSet('u1', { plan: 'pro' }, throwingGetter() as never),
+      /^Cohorly\.peopleSet: body throws when read \(lazy field not loaded\), so it cannot be serialized to JSON$/,
+    ],
+    [
       'a nested getter that throws in meta',
       (c) => c.track('u1', 'E', {}, { extra: throwingGetter() as never }),
       /^Cohorly\.track: extra\.body throws when read \(lazy field not loaded\), so it cannot be serialized to JSON$/,
