@@ -14,6 +14,7 @@ export type {
   EndpointCounts,
 } from './cohorly-consumer.js';
 export { CohorlyError } from './errors.js';
+export { messageOf } from './message-of.js';
 export type { CohorlyErrorCode, CohorlyErrorOptions } from './errors.js';
 export { ENDPOINT_PATHS } from './endpoints.js';
 export type { Endpoint } from './endpoints.js';

@@ -1,3 +1,5 @@
+import { messageOf } from './message-of.js';
+
 /**
  * Turns a message into JSON. The default, {@link jsonSerializer}, is `JSON.stringify`
  * (so `Date` becomes an ISO-8601 string); pass your own to encode other types, such as
@@ -197,16 +199,7 @@ function describeUnserializable(message: Record<string, unknown>, error: unknown
     search.tooDeep === undefined
       ? ''
       : `; ${shorten(search.tooDeep)} is nested more than ${MAX_SEARCH_DEPTH} levels deep`;
-  return `the message cannot be serialized to JSON (${reasonOf(error)}${deep})`;
-}
-
-function reasonOf(error: unknown): string {
-  try {
-    return error instanceof Error ? error.message : String(error);
-  } catch {
-    // A toJSON that throws an object with no prototype: String() throws on it too.
-    return 'a value that cannot be shown as text was thrown';
-  }
+  return `the message cannot be serialized to JSON (${messageOf(error)}${deep})`;
 }
 
 /** `path`'s first segments, up to about {@link MAX_PATH_CHARS} characters. */
@@ -237,7 +230,7 @@ function findUnserializable(
   try {
     toJSON = (value as { toJSON?: unknown }).toJSON;
   } catch (error) {
-    return `${where}.toJSON throws when read (${reasonOf(error)}), so it`;
+    return `${where}.toJSON throws when read (${messageOf(error)}), so it`;
   }
   if (typeof toJSON === 'function') {
     try {
@@ -260,7 +253,7 @@ function findUnserializable(
         child = (value as Record<string, unknown>)[key];
       } catch (error) {
         // A getter that throws (a lazy field of an ORM record, say): JSON.stringify reads it too.
-        return `${childPath} throws when read (${reasonOf(error)}), so it`;
+        return `${childPath} throws when read (${messageOf(error)}), so it`;
       }
       const found = findUnserializable(child, childPath, ancestors, depth + 1, search);
       if (found) return found;

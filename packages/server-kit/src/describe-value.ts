@@ -16,18 +16,8 @@ export function describeValue(value: unknown): string {
   }
 }
 
-/**
- * What a callback threw, as a message shows it: an error's message, else the thrown value as
- * text. Never throws: `throw Object.create(null)` is a value String() throws on, and a throw
- * from an error handler would reach the request that tracked.
- */
-export function messageOf(error: unknown): string {
-  try {
-    return error instanceof Error ? String(error.message) : String(error);
-  } catch {
-    return 'a value that cannot be shown as text was thrown';
-  }
-}
+// One definition for core and the integrations: an error's message, never throwing.
+export { messageOf } from '@cohorly/core';
 
 /**
  * An object that is not an array, a Promise (any thenable), a Map or a Set (nor `null`): what
