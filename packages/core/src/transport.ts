@@ -137,15 +137,15 @@ async function request(
   };
   if (response.status >= 300 && response.status < 400) {
     const location = redirectTarget(url, response.headers.get('location'));
-    if (location !== undefined) outcome.location = printable(redactTokens(location, body));
+    if (location !== undefined) outcome.location = quotable(location, body, false);
   }
   return outcome;
 }
 
 /**
- * An answer's text as an error message may quote it: tokens masked, cut to
- * {@link MAX_BODY_CHARS}, then control characters escaped (after the cut, so that it cannot
- * split an escape).
+ * An answer's text, or where a redirect points, as an error message may quote it: tokens
+ * masked, cut to {@link MAX_BODY_CHARS}, then control characters escaped (after the cut, so
+ * that it cannot split an escape).
  */
 function quotable(text: string, payload: string, cut: boolean): string {
   // Masked before it is cut, so no cut can leave part of a token unmasked.
@@ -245,16 +245,14 @@ function printable(text: string): string {
   return text.replace(UNPRINTABLE, escapeUnprintable);
 }
 
-/** A `Location` header as an absolute URL, cut to a readable length. */
+/** A `Location` header as an absolute URL (quoted as sent when it is none). */
 function redirectTarget(url: string, location: string | null): string | undefined {
   if (!location) return undefined;
-  let target = location;
   try {
-    target = new URL(location, url).href;
+    return new URL(location, url).href;
   } catch {
-    // Quoted as the server sent it.
+    return location;
   }
-  return target.length > MAX_BODY_CHARS ? `${target.slice(0, MAX_BODY_CHARS)}...` : target;
 }
 
 function describeNetworkError(error: unknown, timedOut: boolean, timeoutMs: number): string {
