@@ -1,3 +1,5 @@
+import { messageOf } from '@cohorly/core';
+
 /**
  * A value as an error message shows it: `"x"` for a string, `an array`, `a Promise` (any
  * thenable), `a Map`, `a Set`, else `String()`.
@@ -17,7 +19,16 @@ export function describeValue(value: unknown): string {
 }
 
 // One definition for core and the integrations: an error's message, never throwing.
-export { messageOf } from '@cohorly/core';
+export { messageOf };
+
+/**
+ * The error for a user's callback that threw: `identify(req) threw: <its message><then>`,
+ * with what it threw as the `cause`. Its own message alone (`Cannot read properties of
+ * undefined (reading 'id')`) would not say which option it came from.
+ */
+export function callbackThrew(callback: string, error: unknown, then = ''): Error {
+  return new Error(`${callback} threw: ${messageOf(error)}${then}`, { cause: error });
+}
 
 /**
  * An object that is not an array, a Promise (any thenable), a Map or a Set (nor `null`): what

@@ -1,4 +1,4 @@
-import { describeValue, ignoreRejection, isThenable, messageOf } from './describe-value.js';
+import { callbackThrew, describeValue, ignoreRejection, isThenable } from './describe-value.js';
 import type { RequestAccessor } from './request-accessor.js';
 
 /** Where an anonymous visitor's id is read from. */
@@ -52,10 +52,7 @@ export function resolveDistinctId<Req>(
   try {
     user = options.identify?.(req);
   } catch (error) {
-    // Its own message alone (`Cannot read properties of undefined (reading 'id')`) would not
-    // say that it came from the user's identify option.
-    const reason = messageOf(error);
-    throw new Error(`identify(req) threw: ${reason}`, { cause: error });
+    throw callbackThrew('identify(req)', error);
   }
   if (user === undefined || user === null || user === '') {
     return anonymousIdOf(req, accessor, options.anonymousId);

@@ -8,7 +8,7 @@ import {
   MAX_TIMER_MS,
 } from '@cohorly/core';
 import { checkIntegrationOptions, INTEGRATION_OPTION_NAMES } from './check-integration-options.js';
-import { describeValue, ignoreRejection, isThenable, messageOf } from './describe-value.js';
+import { callbackThrew, describeValue, ignoreRejection, isThenable } from './describe-value.js';
 import { FlushCoalescer } from './flush-coalescer.js';
 import type { IdentityOptions } from './identity.js';
 import { type ErrorHandler, reportError, warnOnError } from './report-error.js';
@@ -158,10 +158,7 @@ export class CohorlyIntegration<Req> {
     try {
       ignored = ignore(req);
     } catch (error) {
-      const reason = messageOf(error);
-      this.onError(
-        new Error(`ignore(req) threw: ${reason}; the request is tracked`, { cause: error }),
-      );
+      this.onError(callbackThrew('ignore(req)', error, '; the request is tracked'));
       return false;
     }
     // A Promise is truthy: an `async` ignore would leave every request alone, and not one

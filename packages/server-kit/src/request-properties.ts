@@ -4,7 +4,7 @@ import {
   ignoreRejection,
   isPlainObject,
   isThenable,
-  messageOf,
+  callbackThrew,
 } from './describe-value.js';
 import { type ErrorHandler, reportError, warnOnError } from './report-error.js';
 import type { RequestAccessor } from './request-accessor.js';
@@ -111,8 +111,7 @@ export function requestProperties<Req>(
   try {
     extra = options.superProperties(req);
   } catch (error) {
-    const reason = messageOf(error);
-    throw new Error(`superProperties(req) threw: ${reason}`, { cause: error });
+    throw callbackThrew('superProperties(req)', error);
   }
   if (extra === undefined || extra === null) return props;
   // Spread as it is, a Promise (from an async superProperties) or a Map would add nothing,
