@@ -1,10 +1,10 @@
 import { BufferedConsumer, Cohorly } from '@cohorly/core';
+import { getWithHeaders } from '@cohorly/test-support';
 import type { NextFunction, Request, Response } from 'express';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   createHarness,
   EXPRESS_VERSIONS,
-  getWithHeaders,
   type Harness,
   messagesOf,
   TOKEN,

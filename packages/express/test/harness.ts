@@ -1,4 +1,4 @@
-import { type RequestListener, request } from 'node:http';
+import type { RequestListener } from 'node:http';
 import { type Served, serve } from '@cohorly/test-support';
 import { startTestServer, type TestServer } from '@cohorly/testing';
 import express5 from 'express';
@@ -74,22 +74,4 @@ export function trackBatches(server: TestServer): unknown[][] {
     .requests()
     .filter((request) => request.path === '/track')
     .map((request) => (Array.isArray(request.json) ? request.json : [request.json]));
-}
-
-/**
- * A GET of `url` with `headers` sent as given: an array sends the header once per value, as
- * some proxies and clients do (`fetch` would join them into one). Resolves with the status.
- */
-export function getWithHeaders(
-  url: string,
-  headers: Record<string, string | string[]>,
-): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { headers, agent: false }, (res) => {
-      res.resume();
-      res.once('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.once('error', reject);
-    req.end();
-  });
 }

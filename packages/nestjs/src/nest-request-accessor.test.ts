@@ -1,4 +1,4 @@
-import { request } from 'node:http';
+import { getWithHeaders } from '@cohorly/test-support';
 import { startTestServer } from '@cohorly/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PLATFORMS } from '../test/nest-harness.js';
@@ -7,21 +7,6 @@ import { useShop } from '../test/shop-under-test.js';
 // One Cohorly test server for the whole file, started as it loads.
 const server = await startTestServer();
 afterAll(() => server.close());
-
-/**
- * A GET of `url` with `headers` sent as given: an array sends the header once per value, as
- * some proxies and clients do (`fetch` would join them into one). Resolves with the status.
- */
-function getWithHeaders(url: string, headers: Record<string, string[]>): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { headers, agent: false }, (res) => {
-      res.resume();
-      res.once('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.once('error', reject);
-    req.end();
-  });
-}
 
 describe.each(PLATFORMS)('the request accessor on %s', (platform) => {
   const shop = useShop(platform, server);

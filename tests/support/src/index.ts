@@ -14,6 +14,7 @@ export { expectAttributedToOwnUser } from './expect-attributed-to-own-user.js';
 export type { AttributionRun } from './expect-attributed-to-own-user.js';
 export { createFaultConsumer } from './fault-consumer.js';
 export type { GatedFetch } from './gated-fetch.js';
+export { getWithHeaders } from './get-with-headers.js';
 export { gatedFetch } from './gated-fetch.js';
 export type { FaultConsumer, FaultConsumerOptions } from './fault-consumer.js';
 export { useFaultScene } from './fault-scene.js';
