@@ -75,6 +75,20 @@ async function startListener(
   return { get: (type) => running.app.get(type), close: running.close };
 }
 
+/**
+ * `listener[method]` as a library's handler explorer calls it: through `ExternalContextCreator`,
+ * with the default context type ('http') and the message as its argument.
+ */
+function explorerHandler(
+  app: { get<T>(type: Type<T>): T },
+  listener: OrderListener,
+  method: 'onOrder' | 'onPing',
+): (message?: OrderMessage) => Promise<unknown> {
+  return app.get(ExternalContextCreator).create(listener, listener[method] as Handler, method) as (
+    message?: OrderMessage,
+  ) => Promise<unknown>;
+}
+
 describe.each(['an application context', ...PLATFORMS])(
   'handlers called through ExternalContextCreator in %s',
   (where) => {
@@ -83,17 +97,10 @@ describe.each(['an application context', ...PLATFORMS])(
       const app = await startListener(where, errors);
       try {
         const listener = app.get(OrderListener);
-        // As the explorers do it: the default context type ('http'), the message as argument.
-        const onOrder = app
-          .get(ExternalContextCreator)
-          .create(listener, listener.onOrder as Handler, 'onOrder') as (
-          message: OrderMessage,
-        ) => unknown;
+        const onOrder = explorerHandler(app, listener, 'onOrder');
         expect(await onOrder({ orderId: 'o-1', userId: 'u-1' })).toBe('ack');
         // Without any argument, the "request" is undefined.
-        const onPing = app
-          .get(ExternalContextCreator)
-          .create(listener, listener.onPing as Handler, 'onPing') as () => unknown;
+        const onPing = explorerHandler(app, listener, 'onPing');
         expect(await onPing()).toBe('pong');
         expect(listener.handled).toEqual(['o-1', 'ping']);
         await app.get(CohorlyService).flush();
@@ -111,11 +118,7 @@ describe.each(['an application context', ...PLATFORMS])(
       const app = await startListener(where, errors);
       try {
         const listener = app.get(OrderListener);
-        const onOrder = app
-          .get(ExternalContextCreator)
-          .create(listener, listener.onOrder as Handler, 'onOrder') as (
-          message: OrderMessage,
-        ) => unknown;
+        const onOrder = explorerHandler(app, listener, 'onOrder');
         // A message whose accessors throw once it has been acknowledged, say.
         const message = {
           orderId: 'o-2',
