@@ -360,6 +360,19 @@ export class Cohorly<Events extends EventCatalog<Events> = AnyEvents> {
 }
 
 /**
+ * A Cohorly client as the integrations take it (their `client` option): the public methods of
+ * {@link Cohorly}, as a structural type. A `Cohorly` is one. Typing with it rather than with
+ * the class keeps a client assignable when a program holds two copies of `@cohorly/core`'s
+ * declarations: its ES module and CommonJS builds (a `.cts` file given a client from an
+ * `.mts` one), or two installed versions. The class has private members, and TypeScript
+ * refuses a class instance from one copy where the other copy's class is expected.
+ */
+export type CohorlyClient<Events extends EventCatalog<Events> = AnyEvents> = Pick<
+  Cohorly<Events>,
+  keyof Cohorly<Events>
+>;
+
+/**
  * The error for a message whose merge threw, from a getter that throws: serializing the
  * layers again names the value (`Cohorly.track: properties.order throws when read (…)`), as a
  * `TypeError` whose `cause` is the getter's error. Runs only on that failure.

@@ -1,5 +1,5 @@
 export { Cohorly } from './cohorly.js';
-export type { CohorlyOptions } from './cohorly.js';
+export type { CohorlyClient, CohorlyOptions } from './cohorly.js';
 export { Consumer } from './consumer.js';
 export type { ConsumerOptions } from './consumer.js';
 export { BufferedConsumer, MAX_BATCH_SIZE } from './buffered-consumer.js';

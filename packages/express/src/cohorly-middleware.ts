@@ -1,4 +1,4 @@
-import type { CloseOptions, CloseReport, Cohorly } from '@cohorly/core';
+import type { CloseOptions, CloseReport, CohorlyClient } from '@cohorly/core';
 import { CohorlyIntegration, type IntegrationOptions } from '@cohorly/server-kit';
 import {
   flushOnResponseClose,
@@ -22,7 +22,7 @@ export interface CohorlyMiddleware {
   /** Gives the request its tracker (`req.cohorly`), whose events are flushed per `flush`. */
   (req: Request, res: Response, next: NextFunction): void;
   /** The Cohorly client events are tracked with, for work outside requests. */
-  readonly client: Cohorly;
+  readonly client: CohorlyClient;
   /** Flushes what is queued now, sharing a flush already in flight; never rejects. */
   flush(): Promise<void>;
   /**

@@ -1,4 +1,4 @@
-import type { Cohorly } from '@cohorly/core';
+import type { Cohorly, CohorlyClient } from '@cohorly/core';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { expectTypeOf, test } from 'vitest';
 import { cohorly, getRequestCohorly, type RequestTracker } from './index.js';
@@ -21,7 +21,8 @@ test('req.cohorly is a RequestTracker in every handler and middleware', () => {
     next();
   };
   app.use(middleware);
-  expectTypeOf(analytics.client).toEqualTypeOf<Cohorly>();
+  expectTypeOf(analytics.client).toEqualTypeOf<CohorlyClient>();
+  expectTypeOf<Cohorly>().toExtend<CohorlyClient>();
 });
 
 test('options are typed with the Express request', () => {

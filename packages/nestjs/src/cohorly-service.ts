@@ -1,4 +1,4 @@
-import type { AnyEvents, Cohorly, EventCatalog, Properties } from '@cohorly/core';
+import type { AnyEvents, CohorlyClient, EventCatalog, Properties } from '@cohorly/core';
 import {
   type CohorlyIntegration,
   type RequestTracker,
@@ -33,7 +33,7 @@ export class CohorlyService<Events extends EventCatalog<Events> = AnyEvents> {
   }
 
   /** The Cohorly client, for what a request-bound service does not cover (`importData`). */
-  get client(): Cohorly {
+  get client(): CohorlyClient {
     return this.integration.client;
   }
 

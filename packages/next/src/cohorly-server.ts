@@ -2,7 +2,7 @@ import type {
   AnyEvents,
   CloseOptions,
   CloseReport,
-  Cohorly,
+  CohorlyClient,
   EventCatalog,
   Properties,
 } from '@cohorly/core';
@@ -54,7 +54,7 @@ export interface CohorlyServer<Events extends EventCatalog<Events> = AnyEvents> 
    * The `@cohorly/core` client, for what the helpers do not cover (`importData`). Throws when
    * no project token is configured.
    */
-  readonly client: Cohorly<Events>;
+  readonly client: CohorlyClient<Events>;
 }
 
 /** What `close()` reports when no client was ever created. */

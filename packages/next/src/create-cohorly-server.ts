@@ -1,4 +1,4 @@
-import type { AnyEvents, CloseReport, Cohorly, EventCatalog } from '@cohorly/core';
+import type { AnyEvents, CloseReport, CohorlyClient, EventCatalog } from '@cohorly/core';
 import {
   type IdentityOptions,
   messageOf,
@@ -132,7 +132,7 @@ export function createCohorlyServer<Events extends EventCatalog<Events> = AnyEve
     if (req === undefined) return;
     // Before the client: at build time a missing token is the usual line, and the wrong hint.
     if (scope) reportStaticPrerender(what, report);
-    let client: Cohorly;
+    let client: CohorlyClient;
     try {
       client = connection().client;
     } catch (error) {
@@ -262,7 +262,7 @@ export function createCohorlyServer<Events extends EventCatalog<Events> = AnyEve
       return lastClose ?? EMPTY_REPORT;
     },
     get client() {
-      return connection().client as unknown as Cohorly<Events>;
+      return connection().client as unknown as CohorlyClient<Events>;
     },
   };
   processState().server = server;

@@ -1,4 +1,4 @@
-import type { Cohorly } from '@cohorly/core';
+import type { CohorlyClient } from '@cohorly/core';
 import { reportError } from '@cohorly/server-kit';
 import { processState } from './process-state.js';
 
@@ -45,7 +45,7 @@ function reportUndelivered(): void {
  * `stats()` (the `BufferedConsumer` the package creates has one); 0 for a consumer that
  * cannot tell.
  */
-function undeliveredOf(client: Cohorly): number {
+function undeliveredOf(client: CohorlyClient): number {
   const consumer = client.consumer as {
     stats?: () => { queued?: Record<string, number> };
   };

@@ -1,4 +1,4 @@
-import type { CloseOptions, CloseReport, Cohorly, FetchLike } from '@cohorly/core';
+import type { CloseOptions, CloseReport, CohorlyClient, FetchLike } from '@cohorly/core';
 import {
   type ClientOptions,
   type ErrorHandler,
@@ -13,7 +13,7 @@ import { processState } from './process-state.js';
 /** A client shared by every server of the process configured with the same project. */
 export interface SharedClient {
   /** The client. */
-  readonly client: Cohorly;
+  readonly client: CohorlyClient;
   /** Where its failures go: the `onError` of the server created last with this project. */
   onError: ErrorHandler;
   /** Delivers what is queued within `timeoutMs`, stops the client and forgets it. */

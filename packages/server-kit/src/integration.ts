@@ -2,7 +2,7 @@ import {
   type AnyEvents,
   type CloseOptions,
   type CloseReport,
-  type Cohorly,
+  type CohorlyClient,
   type EventCatalog,
   isTimerMs,
   MAX_TIMER_MS,
@@ -91,7 +91,7 @@ export interface RequestScope<Events extends EventCatalog<Events> = AnyEvents> {
  */
 export class CohorlyIntegration<Req> {
   /** The client events are tracked with. */
-  readonly client: Cohorly;
+  readonly client: CohorlyClient;
   /** The error handler in force, shielded: it never throws, and its promise never goes unobserved. */
   readonly onError: ErrorHandler;
   /**

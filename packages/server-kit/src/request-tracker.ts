@@ -1,4 +1,4 @@
-import type { AnyEvents, Cohorly, EventCatalog, Properties } from '@cohorly/core';
+import type { AnyEvents, CohorlyClient, EventCatalog, Properties } from '@cohorly/core';
 import {
   describeValue,
   ignoreRejection,
@@ -15,7 +15,7 @@ import type { RequestTrackerLike, TrackerArgs, TrackOptions } from './request-tr
 /** What a tracker needs from its request and its integration. */
 export interface TrackerScope<Req> {
   req: Req;
-  client: Cohorly;
+  client: CohorlyClient;
   accessor: RequestAccessor<Req>;
   options: IdentityOptions<Req> & RequestPropertiesOptions<Req>;
   onError: ErrorHandler;

@@ -3,6 +3,7 @@ import {
   Cohorly,
   type CloseOptions,
   type CloseReport,
+  type CohorlyClient,
   type FetchLike,
 } from '@cohorly/core';
 import { describeValue, isPlainObject } from './describe-value.js';
@@ -15,7 +16,7 @@ export interface ClientOptions {
    * A client you created yourself; `token`, `apiHost` and `batching` are then ignored. The
    * integration's `close()` closes it too, so one call on shutdown delivers everything.
    */
-  client?: Cohorly;
+  client?: CohorlyClient;
   /**
    * Your Cohorly project token.
    * @default process.env.COHORLY_TOKEN
@@ -58,7 +59,7 @@ export const CLIENT_OPTION_NAMES: readonly string[] = Object.keys(CLIENT_OPTIONS
 
 /** The client an integration tracks with, and whether the integration created it. */
 export interface ResolvedClient {
-  client: Cohorly;
+  client: CohorlyClient;
   /** True when the integration created the client (and so must close it). */
   owned: boolean;
   /** Flushes and stops the client within `timeoutMs`, reporting what was delivered. */

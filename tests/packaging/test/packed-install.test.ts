@@ -191,6 +191,7 @@ describe.concurrent('type-checked with the repository’s TypeScript', () => {
     ['node16, as CommonJS (index.d.cts)', 'tsconfig.node16-cjs.json'],
     ['bundler', 'tsconfig.bundler.json'],
     ['node10, as module commonjs implies', 'tsconfig.node10.json'],
+    ['node16, a CommonJS file given a client of the ES module build', 'tsconfig.mixed.json'],
   ])(
     'passes tsc --noEmit with moduleResolution %s',
     {
