@@ -136,6 +136,28 @@ describe('batching', () => {
     expect(batchSizes().slice(2)).toEqual([1]);
   });
 
+  it('rejects at construction an option it does not know, naming the one meant', async () => {
+    // posthog-node's and Segment's names, from a shared config: before, they were ignored, and
+    // messages went to http://localhost:4000 in batches of 50, every 10 s.
+    const config = { host: server.url, flushAt: 1, flushInterval: 100 };
+    expect(() => new BufferedConsumer(config as BufferedConsumerOptions)).toThrow(
+      new TypeError(
+        'BufferedConsumer: host is not an option (did you mean apiHost?); flushAt is not an option (did you mean maxSize?); flushInterval is not an option (did you mean flushIntervalMs?); ' +
+          'the options are apiHost, requestTimeoutMs, fetch, clock, sleep, jitter, maxSize, maxQueueSize, flushIntervalMs, onError',
+      ),
+    );
+    expect(() => setup({ max_queue_size: 10 } as BufferedConsumerOptions)).toThrow(
+      /^BufferedConsumer: max_queue_size is not an option \(did you mean maxQueueSize\?\)/,
+    );
+    expect(() => setup({ disabled: true } as BufferedConsumerOptions)).toThrow(
+      /^BufferedConsumer: disabled is not an option \(there is no off switch: in tests, pass createRecorder\(\) from @cohorly\/testing as the consumer\)/,
+    );
+    // The names meant work, and known options given as undefined are the defaults.
+    const { client } = setup({ apiHost: server.url, maxSize: 1, maxQueueSize: undefined });
+    await client.track('u', 'A');
+    expect(batchSizes()).toEqual([1]);
+  });
+
   it('sends /alias one object per request, never an array', async () => {
     const { client, consumer } = setup({ maxSize: 2 });
     void client.alias('a1', 'u');

@@ -12,6 +12,7 @@ import { deliveryError } from './delivery-error.js';
 import { assertEndpoint, ENDPOINT_PATHS, ENDPOINTS, type Endpoint } from './endpoints.js';
 import { CohorlyError } from './errors.js';
 import { type Batch, MessageQueue, messageAt } from './message-queue.js';
+import { checkOptionNames } from './option-names.js';
 import { raceDeadline } from './race-deadline.js';
 import {
   checkMs,
@@ -20,6 +21,7 @@ import {
   describeOption,
   type FetchLike,
   normalizeApiHost,
+  TRANSPORT_OPTIONS,
   type TransportOptions,
 } from './runtime-options.js';
 import { type HttpOutcome, isOk, isRetryable, postJson } from './transport.js';
@@ -58,6 +60,15 @@ export interface BufferedConsumerOptions extends TransportOptions {
    */
   onError?: (error: CohorlyError) => void;
 }
+
+/** Every option of {@link BufferedConsumerOptions}: a key added there must be added here. */
+export const BUFFERED_CONSUMER_OPTIONS: Record<keyof BufferedConsumerOptions, true> = {
+  ...TRANSPORT_OPTIONS,
+  maxSize: true,
+  maxQueueSize: true,
+  flushIntervalMs: true,
+  onError: true,
+};
 
 /** A snapshot of a {@link BufferedConsumer}'s counters. */
 export interface BufferedConsumerStats {
@@ -136,7 +147,12 @@ export class BufferedConsumer implements CohorlyConsumer {
   /** The one retry of messages sent after `close()`, at the end of a backoff window. */
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
 
+  /**
+   * Throws a `TypeError` for an option it does not know (`host`, `flushAt`), naming the option
+   * meant, and for an option's bad value.
+   */
   constructor(options: BufferedConsumerOptions = {}) {
+    checkOptionNames(options, BUFFERED_CONSUMER_OPTIONS, 'BufferedConsumer');
     this.apiHost = normalizeApiHost(options.apiHost, 'BufferedConsumer');
     this.requestTimeoutMs = checkMs(
       options.requestTimeoutMs,

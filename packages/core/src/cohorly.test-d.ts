@@ -72,4 +72,14 @@ describe('an untyped client', () => {
     // @ts-expect-error increments are numbers
     cohorly.peopleIncrement('u', { logins: '1' });
   });
+
+  it('types time in epoch milliseconds and $insert_id as a string, as the server takes them', () => {
+    cohorly.track('u', 'E', { time: 1700000000000, $insert_id: 'order-1' });
+    // @ts-expect-error a Date as time throws at the call (mixpanel-node takes one)
+    cohorly.track('u', 'E', { time: new Date() });
+    // @ts-expect-error $insert_id is a string
+    cohorly.importData('u', 'E', 1700000000000, { $insert_id: 42 });
+    // A profile property may be named time and be a Date.
+    cohorly.peopleSet('u', { time: new Date() });
+  });
 });

@@ -260,6 +260,22 @@ describe('bad input', () => {
       (c) => c.peopleIncrement('u1', { n: 'x' as never }),
       /properties\.n must be a finite number/,
     ],
+    // Strings quoted, so that "5" is not read as the number 5 it was not.
+    [
+      'a numeric string as an increment',
+      (c) => c.peopleIncrement('u1', { a: '5' as never }),
+      /^Cohorly\.peopleIncrement: properties\.a must be a finite number, got "5"$/,
+    ],
+    [
+      "a property name given as the properties (mixpanel-node's people.set(id, prop, value))",
+      (c) => c.peopleSet('u1', 'plan' as never, 'pro' as never),
+      /^Cohorly\.peopleSet: properties must be a plain object, got "plan"$/,
+    ],
+    [
+      'a numeric string as the importData time',
+      (c) => c.importData('u1', 'E', '1700000000000' as never),
+      /^Cohorly\.importData: timestampMs must be a finite number of epoch milliseconds, got "1700000000000"$/,
+    ],
     [
       'non-string unset names',
       (c) => c.peopleUnset('u1', [1] as never),
@@ -287,7 +303,8 @@ describe('bad input', () => {
     // What the server would reject, which would take the rest of the batch with it.
     [
       'a Date as properties.time',
-      (c) => c.track('u1', 'E', { time: new Date(0) }),
+      // Plain JavaScript: the type refuses it.
+      (c) => c.track('u1', 'E', { time: new Date(0) as unknown as number }),
       /Cohorly\.track: properties\.time must be a finite number of epoch milliseconds, got "1970-01-01T00:00:00\.000Z"/,
     ],
     [
@@ -431,6 +448,53 @@ describe('bad input', () => {
       /BufferedConsumer: apiHost must be an absolute http:\/\/ or https:\/\/ URL/,
     );
     expect(() => new Consumer({ retryLimit: -1 })).toThrow(/retryLimit must be an integer >= 0/);
+  });
+
+  it('rejects at construction an option it does not know, naming it, the one meant and every option', async () => {
+    // Options shared with posthog-node or @segment/analytics-node, from a config file: before,
+    // each was ignored, and every event went to http://localhost:4000 in batches of 50.
+    const config: Record<string, unknown> = { host: server.url, flushAt: 1, flushInterval: 100 };
+    expect(() => new Cohorly('T', config)).toThrow(
+      new TypeError(
+        'Cohorly: host is not an option (did you mean apiHost?); ' +
+          "flushAt is not an option (did you mean BufferedConsumer's maxSize? pass { consumer: new BufferedConsumer({ maxSize }) }); " +
+          "flushInterval is not an option (did you mean BufferedConsumer's flushIntervalMs? pass { consumer: new BufferedConsumer({ flushIntervalMs }) }); " +
+          'the options are apiHost, consumer, serializer',
+      ),
+    );
+    expect(() => new Cohorly('T', { api_host: server.url } as never)).toThrow(
+      'Cohorly: api_host is not an option (did you mean apiHost?); the options are apiHost, consumer, serializer',
+    );
+    expect(() => new Cohorly('T', { apiHost: server.url, retryLimit: 1 } as never)).toThrow(
+      "Cohorly: retryLimit is not an option (did you mean Consumer's retryLimit? pass { consumer: new Consumer({ retryLimit }) }); the options are apiHost, consumer, serializer",
+    );
+    // Given even as undefined: the key is still a mistake.
+    expect(() => new Cohorly('T', { host: undefined } as never)).toThrow(
+      /^Cohorly: host is not an option \(did you mean apiHost\?\)/,
+    );
+    expect(() => new Cohorly('T', server.url as never)).toThrow(
+      new TypeError(`Cohorly: options must be an object, got ${JSON.stringify(server.url)}`),
+    );
+    expect(server.requests).toEqual([]);
+  });
+
+  it("says there is no off switch when given posthog's or Segment's, and points to the recorder", () => {
+    for (const key of ['disabled', 'disable', 'enabled']) {
+      expect(() => new Cohorly('T', { apiHost: server.url, [key]: key !== 'enabled' })).toThrow(
+        `Cohorly: ${key} is not an option (there is no off switch: in tests, pass createRecorder() from @cohorly/testing as the consumer); the options are apiHost, consumer, serializer`,
+      );
+    }
+  });
+
+  it('takes its known options given as undefined, and checks only own enumerable keys', async () => {
+    const defaults = Object.create({ host: 'http://elsewhere.invalid' }) as Record<string, unknown>;
+    Object.defineProperty(defaults, 'disabled', { value: true, enumerable: false });
+    defaults.apiHost = server.url;
+    defaults.consumer = undefined;
+    defaults.serializer = undefined;
+    const client = new Cohorly('T', defaults);
+    await client.track('u1', 'Signed Up');
+    expect(server.json('/track')).toMatchObject([{ event: 'Signed Up' }]);
   });
 
   it('rejects a token with surrounding white space, never showing it', () => {

@@ -5,7 +5,8 @@ import type {
   DrainOptions,
   DrainReport,
 } from './cohorly-consumer.js';
-import { Consumer } from './consumer.js';
+import { BUFFERED_CONSUMER_OPTIONS } from './buffered-consumer.js';
+import { CONSUMER_OPTIONS, Consumer } from './consumer.js';
 import type { Endpoint } from './endpoints.js';
 import { newInsertId } from './insert-id.js';
 import { checkEventMessage, checkEventMeta, checkPeopleMessage, show } from './message-rules.js';
@@ -17,6 +18,7 @@ import type {
   Properties,
   PropertyValue,
 } from './properties.js';
+import { checkOptionNames, type OptionsElsewhere } from './option-names.js';
 import { raceDeadline } from './race-deadline.js';
 import { checkMs, normalizeApiHost } from './runtime-options.js';
 import {
@@ -51,6 +53,24 @@ export interface CohorlyOptions {
   serializer?: Serializer;
 }
 
+/** Every option of {@link CohorlyOptions}: a key added there must be added here. */
+const COHORLY_OPTIONS: Record<keyof CohorlyOptions, true> = {
+  apiHost: true,
+  consumer: true,
+  serializer: true,
+};
+
+/** A consumer's option given to the client (`maxSize`, `fetch`): it goes to the consumer. */
+const CONSUMER_OPTIONS_ELSEWHERE: OptionsElsewhere = {
+  options: { ...CONSUMER_OPTIONS, ...BUFFERED_CONSUMER_OPTIONS },
+  hint: (name) => {
+    const consumer = Object.hasOwn(BUFFERED_CONSUMER_OPTIONS, name)
+      ? 'BufferedConsumer'
+      : 'Consumer';
+    return `${consumer}'s ${name}? pass { consumer: new ${consumer}({ ${name} }) }`;
+  },
+};
+
 /**
  * The Cohorly client: events, profiles and aliases, with the Python SDK's methods and wire
  * format. Give it a `MyEvents` type (event name to property types) to have every `track`
@@ -72,6 +92,10 @@ export class Cohorly<Events extends EventCatalog<Events> = AnyEvents> {
   private readonly serializer: Serializer;
   private readonly frame: EventFrame;
 
+  /**
+   * Throws a `TypeError` for a token that is empty or not a string, and for an option it does
+   * not know (`host`, `flushAt`), naming the option meant.
+   */
   constructor(token: string, options: CohorlyOptions = {}) {
     if (typeof token !== 'string' || token === '') {
       throw new TypeError('Cohorly: token must be a non-empty string (your project token)');
@@ -83,6 +107,7 @@ export class Cohorly<Events extends EventCatalog<Events> = AnyEvents> {
         'Cohorly: token must not start or end with white space (a newline from a secret file?); trim it',
       );
     }
+    checkOptionNames(options, COHORLY_OPTIONS, 'Cohorly', CONSUMER_OPTIONS_ELSEWHERE);
     this.token = token;
     this.consumer =
       options.consumer ?? new Consumer({ apiHost: normalizeApiHost(options.apiHost, 'Cohorly') });
@@ -105,8 +130,9 @@ export class Cohorly<Events extends EventCatalog<Events> = AnyEvents> {
   }
 
   /**
-   * Records a past event at `timestampMs` (epoch **milliseconds**, not seconds as in
-   * mixpanel-node), through the same `/track` endpoint.
+   * Records a past event at `timestampMs`, through the same `/track` endpoint. Epoch
+   * **milliseconds**, as `Date.now()` and `date.getTime()` give them: a time in seconds
+   * (`moment().unix()`, a column kept in seconds) would be dated January 1970.
    */
   importData<E extends keyof Events & string>(
     distinctId: string,
@@ -116,7 +142,7 @@ export class Cohorly<Events extends EventCatalog<Events> = AnyEvents> {
   ): Promise<void> {
     if (typeof timestampMs !== 'number' || !Number.isFinite(timestampMs)) {
       throw new TypeError(
-        `Cohorly.importData: timestampMs must be a finite number of epoch milliseconds, got ${String(timestampMs)}`,
+        `Cohorly.importData: timestampMs must be a finite number of epoch milliseconds, got ${show(timestampMs)}`,
       );
     }
     const [properties, meta] = args as [Properties | undefined, Meta | undefined];
@@ -130,7 +156,10 @@ export class Cohorly<Events extends EventCatalog<Events> = AnyEvents> {
     );
   }
 
-  /** Links `aliasId` to the `original` distinct id. */
+  /**
+   * Links `aliasId`, the new id, to the `original` distinct id. The Python SDK's order;
+   * mixpanel-node's `alias(distinct_id, alias)` takes them the other way round.
+   */
   alias(aliasId: string, original: string): Promise<void> {
     checkId(aliasId, 'Cohorly.alias', 'aliasId');
     checkId(original, 'Cohorly.alias', 'original');
@@ -173,7 +202,7 @@ export class Cohorly<Events extends EventCatalog<Events> = AnyEvents> {
     for (const [key, value] of Object.entries(properties)) {
       if (typeof value !== 'number' || !Number.isFinite(value)) {
         throw new TypeError(
-          `Cohorly.peopleIncrement: properties.${key} must be a finite number, got ${String(value)}`,
+          `Cohorly.peopleIncrement: properties.${key} must be a finite number, got ${show(value)}`,
         );
       }
     }
@@ -401,7 +430,7 @@ function checkId(value: unknown, caller: string, name: string): asserts value is
 function checkProps<T>(value: T, caller: string, name = 'properties'): T {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new TypeError(
-      `${caller}: ${name} must be a plain object, got ${Array.isArray(value) ? 'an array' : String(value)}`,
+      `${caller}: ${name} must be a plain object, got ${Array.isArray(value) ? 'an array' : show(value)}`,
     );
   }
   return value;

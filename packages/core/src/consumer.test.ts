@@ -153,6 +153,25 @@ describe('Consumer', () => {
     }
   });
 
+  it('rejects at construction an option it does not know, naming the one meant', async () => {
+    // Before, `host` was ignored and every message went to http://localhost:4000.
+    expect(() => new Consumer({ host: server.url, flushAt: 1 } as ConsumerOptions)).toThrow(
+      new TypeError(
+        "Consumer: host is not an option (did you mean apiHost?); flushAt is not an option (did you mean BufferedConsumer's maxSize?); " +
+          'the options are apiHost, requestTimeoutMs, fetch, clock, sleep, jitter, retryLimit',
+      ),
+    );
+    expect(() => new Consumer({ apiHost: server.url, disable: true } as ConsumerOptions)).toThrow(
+      /^Consumer: disable is not an option \(there is no off switch: in tests, pass createRecorder\(\) from @cohorly\/testing as the consumer\)/,
+    );
+    // Known options given as undefined are the defaults, as before.
+    const client = new Cohorly('T', {
+      consumer: new Consumer({ apiHost: server.url, retryLimit: undefined, fetch: undefined }),
+    });
+    await client.track('u', 'A');
+    expect(server.requests.map((request) => request.path)).toEqual(['/track']);
+  });
+
   it('rejects unknown endpoints and non-string messages with a TypeError', () => {
     const { consumer } = setup();
     expect(() => consumer.send('events2' as never, '{}')).toThrow(

@@ -1,13 +1,16 @@
 import { backoffDelay, randomJitter } from './backoff.js';
+import { BUFFERED_CONSUMER_OPTIONS } from './buffered-consumer.js';
 import type { CloseOptions, CloseReport, CohorlyConsumer } from './cohorly-consumer.js';
 import { deliveryError } from './delivery-error.js';
 import { assertEndpoint, ENDPOINT_PATHS, type Endpoint } from './endpoints.js';
+import { checkOptionNames, type OptionsElsewhere } from './option-names.js';
 import {
   checkMs,
   DEFAULT_REQUEST_TIMEOUT_MS,
   defaultSleep,
   type FetchLike,
   normalizeApiHost,
+  TRANSPORT_OPTIONS,
   type TransportOptions,
 } from './runtime-options.js';
 import { sleepUnlessAborted } from './sleep-unless-aborted.js';
@@ -24,6 +27,18 @@ export interface ConsumerOptions extends TransportOptions {
    */
   retryLimit?: number;
 }
+
+/** Every option of {@link ConsumerOptions}: a key added there must be added here. */
+export const CONSUMER_OPTIONS: Record<keyof ConsumerOptions, true> = {
+  ...TRANSPORT_OPTIONS,
+  retryLimit: true,
+};
+
+/** Batching options given to a `Consumer`, which has none: it sends each message at once. */
+const BATCHING_ELSEWHERE: OptionsElsewhere = {
+  options: BUFFERED_CONSUMER_OPTIONS,
+  hint: (name) => `BufferedConsumer's ${name}?`,
+};
 
 /**
  * Sends each message at once, in its own request (the single object, never an array), and
@@ -47,7 +62,12 @@ export class Consumer implements CohorlyConsumer {
   private readonly controllers = new Set<AbortController>();
   private sent = 0;
 
+  /**
+   * Throws a `TypeError` for an option it does not know (`host`, `flushAt`), naming the option
+   * meant, and for an option's bad value.
+   */
   constructor(options: ConsumerOptions = {}) {
+    checkOptionNames(options, CONSUMER_OPTIONS, 'Consumer', BATCHING_ELSEWHERE);
     this.apiHost = normalizeApiHost(options.apiHost, 'Consumer');
     this.requestTimeoutMs = checkMs(
       options.requestTimeoutMs,

@@ -15,8 +15,19 @@ export type Properties = { readonly [key: string]: PropertyValue };
 /** Keys merged at the top level of a message (next to `event` and `properties`). */
 export type Meta = { readonly [key: string]: PropertyValue };
 
+/**
+ * Properties of an event: any JSON-like properties, with `time` and `$insert_id` (which
+ * replace the stamped ones) typed as the server takes them: `time` in epoch milliseconds (a
+ * `Date` there throws at the call), `$insert_id` a string.
+ */
+export type EventProperties = {
+  readonly time?: number;
+  readonly $insert_id?: string;
+  readonly [key: string]: PropertyValue;
+};
+
 /** The catalog of an untyped client: any event name, any JSON-like properties. */
-export type AnyEvents = Record<string, Properties>;
+export type AnyEvents = Record<string, EventProperties>;
 
 /**
  * The constraint on a typed event catalog: each event name maps to the type of its

@@ -59,6 +59,16 @@ export interface TransportOptions {
   jitter?: () => number;
 }
 
+/** Every option of {@link TransportOptions}: a key added there must be added here. */
+export const TRANSPORT_OPTIONS: Record<keyof TransportOptions, true> = {
+  apiHost: true,
+  requestTimeoutMs: true,
+  fetch: true,
+  clock: true,
+  sleep: true,
+  jitter: true,
+};
+
 /** The default API host, as in the Python SDK. */
 export const DEFAULT_API_HOST = 'http://localhost:4000';
 

@@ -114,6 +114,21 @@ describe('CohorlyService outside requests', () => {
     expect(service.distinctId).toBeUndefined();
   });
 
+  it('reports options other than { distinctId } by name, and sends nothing', async () => {
+    const before = server.requests().length;
+    await service.track('Invoice Sent', { amount: 120 }, { distinct_id: 'owner-7' } as never);
+    await service.peopleSet({ last_invoice: 120 }, 'owner-7' as never);
+    await service.peopleDelete({ distinctId: '' });
+    await service.flush();
+    expect(server.requests().length).toBe(before);
+    expect(errors.map((error) => (error as Error).message)).toEqual([
+      'track "Invoice Sent" was not sent: distinct_id is not an option (did you mean distinctId?)',
+      'peopleSet was not sent: options must be an object such as { distinctId: "owner-7" }, got "owner-7"',
+      'peopleDelete was not sent: distinctId must be a non-empty string, got ""',
+    ]);
+    for (const error of errors) expect(error).toBeInstanceOf(TypeError);
+  });
+
   it('exposes the client for what requests do not cover', async () => {
     await service.client.importData('system', 'Backfilled', 1_700_000_000_000);
     await service.flush();

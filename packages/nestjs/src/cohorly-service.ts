@@ -110,7 +110,10 @@ export class CohorlyService<Events extends EventCatalog<Events> = AnyEvents> {
   ): RequestTracker<Events> | undefined {
     const tracker = currentTracker<Events>();
     if (tracker) return tracker;
-    if (options?.distinctId) return this.background;
+    // Options with anything in them go to the background tracker: it sends to their
+    // distinctId, or reports what is wrong with them by name (`{ distinct_id }` or an id
+    // passed bare, which "called outside a request" would not explain).
+    if (options !== undefined && !isEmpty(options)) return this.background;
     this.outsideRequest(what, 'was not sent', 'pass { distinctId } outside requests');
     return undefined;
   }
@@ -124,5 +127,15 @@ export class CohorlyService<Events extends EventCatalog<Events> = AnyEvents> {
     );
   }
 }
+
+/** Options that say nothing: `{}`, `{ distinctId: undefined }`. */
+function isEmpty(options: unknown): boolean {
+  return (
+    typeof options === 'object' &&
+    options !== null &&
+    Object.values(options).every((value) => value === undefined)
+  );
+}
+
 Injectable()(CohorlyService);
 Inject(COHORLY_INTEGRATION)(CohorlyService, undefined, 0);

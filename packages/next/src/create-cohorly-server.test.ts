@@ -266,6 +266,31 @@ describe('never throws into your code', () => {
     expect(server.requests()).toEqual([]);
   });
 
+  it("refuses per-call options other than { distinctId }, instead of sending to getDistinctId()'s user", async () => {
+    // An admin acts for account owner-7, with the option names of other SDKs.
+    const cohorly = make({ getDistinctId: async () => 'admin-1' });
+    await expect(
+      cohorly.trackServer('Invoice Sent', { amount: 120 }, { distinct_id: 'owner-7' } as never),
+    ).resolves.toBeUndefined();
+    await expect(
+      cohorly.peopleSet({ last_invoice: 120 }, { userId: 'owner-7' } as never),
+    ).resolves.toBeUndefined();
+    await expect(
+      cohorly.trackServer('Invoice Sent', {}, 'owner-7' as never),
+    ).resolves.toBeUndefined();
+    expect(cohorly.errors.map(messageOf)).toEqual([
+      'track "Invoice Sent" was not sent: distinct_id is not an option (did you mean distinctId?)',
+      'peopleSet was not sent: userId is not an option (did you mean distinctId?)',
+      'track "Invoice Sent" was not sent: options must be an object such as { distinctId: "owner-7" }, got "owner-7"',
+    ]);
+    expect(cohorly.errors.every((error) => error instanceof TypeError)).toBe(true);
+    expect(server.requests()).toEqual([]);
+    await cohorly.trackServer('Invoice Paid', {}, { distinctId: 'owner-7' });
+    expect(server.events().map((event) => [event.event, event.distinctId])).toEqual([
+      ['Invoice Paid', 'owner-7'],
+    ]);
+  });
+
   it('causes no unhandled rejection when delivery fails, awaited or not', async () => {
     const unhandled: unknown[] = [];
     const listener = (reason: unknown) => unhandled.push(reason);

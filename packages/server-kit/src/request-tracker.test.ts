@@ -284,6 +284,52 @@ describe('RequestTracker', () => {
     expect(recorder.people()).toEqual([]);
   });
 
+  it("refuses options other than { distinctId }, instead of sending to the request's user", async () => {
+    const server = await startTestServer();
+    try {
+      const client = new Cohorly(TOKEN, { consumer: new Consumer({ apiHost: server.url }) });
+      // An admin sends an invoice for account owner-7, with the names of other SDKs.
+      const { tracker, errors, messages } = setup(
+        plainRequest({ user: 'admin-1' }),
+        { identify },
+        client,
+      );
+
+      await tracker.track('Invoice Sent', { amount: 120 }, { distinct_id: 'owner-7' } as never);
+      await tracker.track('Invoice Sent', { amount: 120 }, { userId: 'owner-7' } as never);
+      await tracker.track('Invoice Sent', {}, 'owner-7' as never);
+      await tracker.track('Invoice Sent', {}, null as never);
+      await tracker.track('Invoice Sent', {}, { distinctId: 'owner-7', when: 1 } as never);
+      await tracker.peopleSet({ last_invoice: 120 }, { distinct_id: 'owner-7' } as never);
+      await tracker.peopleSetOnce({ first_invoice: 120 }, { distinctid: 'owner-7' } as never);
+      await tracker.peopleIncrement({ invoices: 1 }, 7 as never);
+      await tracker.peopleUnset(['trial'], { user_id: 'owner-7' } as never);
+      await tracker.peopleDelete({ id: 'owner-7' } as never);
+      await tracker.track('Invoice Paid', { amount: 120 }, { distinctId: 'owner-7' });
+
+      expect(messages()).toEqual([
+        'track "Invoice Sent" was not sent: distinct_id is not an option (did you mean distinctId?)',
+        'track "Invoice Sent" was not sent: userId is not an option (did you mean distinctId?)',
+        'track "Invoice Sent" was not sent: options must be an object such as { distinctId: "owner-7" }, got "owner-7"',
+        'track "Invoice Sent" was not sent: options must be an object such as { distinctId: "user-1" }, got null',
+        'track "Invoice Sent" was not sent: when is not an option (the only one is distinctId)',
+        'peopleSet was not sent: distinct_id is not an option (did you mean distinctId?)',
+        'peopleSetOnce was not sent: distinctid is not an option (did you mean distinctId?)',
+        'peopleIncrement was not sent: options must be an object such as { distinctId: "7" }, got 7',
+        'peopleUnset was not sent: user_id is not an option (did you mean distinctId?)',
+        'peopleDelete was not sent: id is not an option (the only one is distinctId)',
+      ]);
+      for (const error of errors) expect(error).toBeInstanceOf(TypeError);
+      // Nothing filed under the admin: only the call with the right option was sent.
+      const [event] = await server.waitForEvents(1);
+      expect([event?.event, event?.distinctId]).toEqual(['Invoice Paid', 'owner-7']);
+      expect(server.profiles()).toEqual([]);
+      expect(server.requests()).toHaveLength(1);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('reports an identify(req) that returns no id, instead of sending "[object Object]"', async () => {
     for (const user of [{ id: 'user-1' }, Number.NaN, true]) {
       const { tracker, recorder, messages } = setup(signedIn(), { identify: () => user as never });

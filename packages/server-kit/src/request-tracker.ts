@@ -1,4 +1,10 @@
-import type { AnyEvents, CohorlyClient, EventCatalog, Properties } from '@cohorly/core';
+import {
+  type AnyEvents,
+  type CohorlyClient,
+  closestOption,
+  type EventCatalog,
+  type Properties,
+} from '@cohorly/core';
 import {
   describeValue,
   ignoreRejection,
@@ -42,7 +48,9 @@ const done = Promise.resolve();
 /**
  * A Cohorly client bound to one request: events and profile updates go to the request's
  * user, found when each call is made (an explicit id, `identify(req)`, then the anonymous
- * id). It never throws and its promises never reject: failures go to `onError`. Each call
+ * id). A call's options take `distinctId` only: with any other key (`distinct_id`,
+ * `userId`), or options that are no object, the call is not sent and `onError` says why. It
+ * never throws and its promises never reject: failures go to `onError`. Each call
  * resolves once its message is queued, never after a delivery, so awaiting it never holds a
  * response. Public types name {@link RequestTrackerLike}, its members as an interface, which
  * two copies of this package (its ESM and CommonJS builds) agree on.
@@ -195,12 +203,8 @@ export class RequestTracker<Events extends EventCatalog<Events> = AnyEvents>
 
   /** The distinct id a message goes to; throws why there is none. */
   private recipient(options: TrackOptions | undefined): string {
-    const explicit = options?.distinctId;
-    // An explicit id that is empty is a bug in the caller, not a request to use the
-    // request's user: sending it to someone else would misattribute the event.
-    if (explicit !== undefined && (typeof explicit !== 'string' || explicit === '')) {
-      throw new TypeError(`distinctId must be a non-empty string, got ${describeValue(explicit)}`);
-    }
+    // Options left out cost nothing: only given ones are checked.
+    const explicit = options === undefined ? undefined : explicitIdOf(options);
     const distinctId = resolveDistinctId(
       this.scope.req,
       this.scope.accessor,
@@ -214,6 +218,50 @@ export class RequestTracker<Events extends EventCatalog<Events> = AnyEvents>
     }
     return distinctId;
   }
+}
+
+/**
+ * The `distinctId` of a call's options, after checking them. Anything but `{ distinctId? }` is
+ * a mistake that would file the message under the request's user instead of the one meant:
+ * `{ distinct_id }` (mixpanel's and the Python SDK's name), `{ userId }` (Segment's), an id
+ * passed bare, an empty id. Throws a `TypeError` naming it.
+ */
+function explicitIdOf(options: unknown): string | undefined {
+  if (!isPlainObject(options)) {
+    const example =
+      typeof options === 'string' || typeof options === 'number'
+        ? `{ distinctId: ${JSON.stringify(String(options))} }`
+        : '{ distinctId: "user-1" }';
+    throw new TypeError(
+      `options must be an object such as ${example}, got ${describeValue(options)}`,
+    );
+  }
+  for (const key of Object.keys(options)) {
+    if (!Object.hasOwn(TRACK_OPTIONS, key)) throw new TypeError(unknownOption(key));
+  }
+  const explicit = options.distinctId;
+  // An explicit id that is empty is a bug in the caller, not a request to use the
+  // request's user: sending it to someone else would misattribute the event.
+  if (explicit !== undefined && (typeof explicit !== 'string' || explicit === '')) {
+    throw new TypeError(`distinctId must be a non-empty string, got ${describeValue(explicit)}`);
+  }
+  return explicit;
+}
+
+/** Every option of {@link TrackOptions}: a key added there must be added here. */
+const TRACK_OPTIONS: Record<keyof TrackOptions, true> = { distinctId: true };
+
+/** Other SDKs' names for the id a message goes to: Segment's, and its snake case. */
+const PEER_ID_NAMES = ['userId', 'user_id'];
+
+/** Why `key` is refused, with the option it most likely meant. */
+function unknownOption(key: string): string {
+  const names = Object.keys(TRACK_OPTIONS);
+  const meant = PEER_ID_NAMES.includes(key) ? 'distinctId' : closestOption(key, names);
+  if (meant !== undefined) return `${key} is not an option (did you mean ${meant}?)`;
+  return names.length === 1
+    ? `${key} is not an option (the only one is ${names[0]})`
+    : `${key} is not an option; the options are ${names.join(', ')}`;
 }
 
 /**
