@@ -123,8 +123,18 @@ export class BufferedConsumer implements CohorlyConsumer {
   private readonly queues: Record<Endpoint, MessageQueue>;
   private readonly inFlight: EndpointCounts = { events: 0, people: 0, alias: 0 };
   private readonly drains: Partial<Record<Endpoint, Promise<DrainResult>>> = {};
-  /** The running drain of each endpoint as a `Promise<void>`, shared by every `send` that joins it. */
+  /**
+   * The running drain of each endpoint as a `Promise<void>`, shared by every `send` that joins
+   * it in the same turn of the event loop (see {@link joinDrain}).
+   */
   private readonly joins: Partial<Record<Endpoint, Promise<void>>> = {};
+  /** The batch each endpoint's drain has on the wire, from `take` until it is settled. */
+  private readonly taken: Partial<Record<Endpoint, Batch>> = {};
+  /**
+   * Bumped when a drain is forgotten ({@link forgetDeadDrain}): a drain started in an older
+   * generation no longer owns its endpoint's state, and must neither clear nor settle it.
+   */
+  private readonly generations: Record<Endpoint, number> = { events: 0, people: 0, alias: 0 };
   /** Whether the running drain must empty its buffer, or only send the batches that are full. */
   private readonly drainAll: Record<Endpoint, boolean> = {
     events: false,
@@ -196,8 +206,11 @@ export class BufferedConsumer implements CohorlyConsumer {
     try {
       this.startTimer();
     } catch {
-      // Cloudflare Workers refuse timers at global scope, where a client is usually made:
-      // the first send, inside a request, starts it instead.
+      // Cloudflare Workers refuse timers at global scope, where a client is usually made.
+      // The first send then sets one inside a request, but Workers cancel a request's
+      // timers when it ends: no background flush ever runs there (`this.timer` stays set,
+      // so later sends do not set one per request). There, each request hands `flush()` or
+      // `drain()` to `ctx.waitUntil` (README, "Cloudflare Workers").
     }
   }
 
@@ -353,8 +366,22 @@ export class BufferedConsumer implements CohorlyConsumer {
     for (const endpoint of ENDPOINTS) {
       // A drain already running was bounded before this call: let it finish, then drain what
       // is queued now ("runs right after it"; contract 4.3).
-      await this.drains[endpoint];
-      results.push(await this.drainEndpoint(endpoint, true));
+      const before = this.drains[endpoint];
+      try {
+        await before;
+      } catch {
+        if (before) this.forgetDeadDrain(endpoint, before);
+      }
+      // Joined rather than started when another call started one meanwhile.
+      const running = this.drainEndpoint(endpoint, true);
+      let result: DrainResult;
+      try {
+        result = await running;
+      } catch {
+        this.forgetDeadDrain(endpoint, running);
+        result = await this.drainRecovering(endpoint, true);
+      }
+      results.push(result);
     }
     return results;
   }
@@ -376,24 +403,81 @@ export class BufferedConsumer implements CohorlyConsumer {
   }
 
   /**
-   * {@link drainEndpoint} as the `Promise<void>` that `send` returns, one per drain, not per
-   * call.
+   * {@link drainEndpoint} as the `Promise<void>` that `send` returns, one per drain and turn
+   * of the event loop, not per call. Never rejects.
    */
   private joinDrain(endpoint: Endpoint, all: boolean): Promise<void> {
     const running = this.drainEndpoint(endpoint, all);
     let joined = this.joins[endpoint];
     if (!joined) {
       // Through the drain that follows this one, if it starts one: it sends what this
-      // drain left out, the message of a call that joined late among it.
-      joined = running.then(() => this.drains[endpoint]).then(noop);
-      this.joins[endpoint] = joined;
+      // drain left out, the message of a call that joined late among it. A drain that can
+      // never finish is replaced by one started here (see forgetDeadDrain).
+      const made = running
+        .then(() => this.drains[endpoint])
+        .then(noop, () => this.drainRecovering(endpoint, all).then(noop));
+      joined = made;
+      this.joins[endpoint] = made;
+      // Shared by the calls of this turn only (a tight loop), not with a later turn, which
+      // may be another request: on Workers, a promise made by a request that has ended
+      // rejects wherever it is awaited, and the rejection handler above runs only in the
+      // request that made it.
+      queueMicrotask(() => {
+        if (this.joins[endpoint] === made) this.joins[endpoint] = undefined;
+      });
     }
     return joined;
   }
 
+  /**
+   * Joins the endpoint's drain, or starts one, from this call, forgetting each drain that
+   * rejects; never rejects. Bounded: the last attempt starts a drain here, unless another
+   * call started one meanwhile, and a drain started here does not reject.
+   */
+  private async drainRecovering(endpoint: Endpoint, all: boolean): Promise<DrainResult> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const running = this.drainEndpoint(endpoint, all);
+      try {
+        return await running;
+      } catch {
+        this.forgetDeadDrain(endpoint, running);
+      }
+    }
+    return { drained: false, complete: false, rejected: [] };
+  }
+
+  /**
+   * Forgets `dead`, a drain that rejected where it was awaited: `drainNow` never rejects
+   * (every failure of a request is an outcome), so that drain can never finish. On
+   * Cloudflare Workers, a drain's I/O belongs to the request it started in, and a drain
+   * started in a request that has since ended never settles: without this, its endpoint
+   * would stay "draining" for good, and every later flush and full batch would wait on it.
+   * Its batch on the wire goes back to the front of the queue; resending a batch the server
+   * may have stored is safe, as after a timeout: events are deduplicated by `$insert_id`.
+   */
+  private forgetDeadDrain(endpoint: Endpoint, dead: Promise<DrainResult>): void {
+    // Already forgotten by another call, which may have started the drain that runs now.
+    if (this.drains[endpoint] !== dead) return;
+    this.generations[endpoint] += 1;
+    this.drains[endpoint] = undefined;
+    this.joins[endpoint] = undefined;
+    this.drainAll[endpoint] = false;
+    this.inFlight[endpoint] = 0;
+    const taken = this.taken[endpoint];
+    if (taken === undefined) return;
+    this.taken[endpoint] = undefined;
+    this.queues[endpoint].putBack(taken);
+    this.enforceQueueCap(endpoint);
+  }
+
   private async drainNow(endpoint: Endpoint): Promise<DrainResult> {
+    const generation = this.generations[endpoint];
     // Yield once so that `this.drains[endpoint]` is set before any early return below.
     await undefined;
+    // Forgotten before it began: the endpoint belongs to a newer drain.
+    if (generation !== this.generations[endpoint]) {
+      return { drained: false, complete: false, rejected: [] };
+    }
     const queue = this.queues[endpoint];
     const url = this.apiHost + ENDPOINT_PATHS[endpoint];
     const rejected: CohorlyError[] = [];
@@ -413,6 +497,7 @@ export class BufferedConsumer implements CohorlyConsumer {
         const batch = queue.take(endpoint === 'alias' ? 1 : this.flushBatchSize);
         const payload = endpoint === 'alias' ? messageAt(batch, 0) : batch.parts.join('');
         this.inFlight[endpoint] = batch.length;
+        this.taken[endpoint] = batch;
         let outcome: HttpOutcome;
         try {
           outcome = await postJson(url, payload, {
@@ -421,8 +506,13 @@ export class BufferedConsumer implements CohorlyConsumer {
             signal: this.abort.signal,
           });
         } finally {
-          this.inFlight[endpoint] = 0;
+          if (generation === this.generations[endpoint]) this.inFlight[endpoint] = 0;
         }
+        // Forgotten while on the wire: its batch is back in the queue, for a newer drain.
+        if (generation !== this.generations[endpoint]) {
+          return { drained: false, complete: false, rejected };
+        }
+        this.taken[endpoint] = undefined;
         const settled = this.settle(endpoint, url, batch, outcome, rejected);
         if (settled === 'stop') return { drained: false, complete: false, rejected };
         if (settled === 'done') budget -= batch.length;
@@ -433,11 +523,14 @@ export class BufferedConsumer implements CohorlyConsumer {
       return { drained, complete: budget <= 0 || drained, rejected };
     } finally {
       // Cleared in the same turn as the last emptiness check: a send after this point
-      // starts a new drain instead of joining one that has already decided it is done.
-      this.drains[endpoint] = undefined;
-      this.joins[endpoint] = undefined;
-      this.drainAll[endpoint] = false;
-      this.drainWhatArrived(endpoint);
+      // starts a new drain instead of joining one that has already decided it is done. Not
+      // by a forgotten drain: the endpoint's state belongs to the drain that replaced it.
+      if (generation === this.generations[endpoint]) {
+        this.drains[endpoint] = undefined;
+        this.joins[endpoint] = undefined;
+        this.drainAll[endpoint] = false;
+        this.drainWhatArrived(endpoint);
+      }
     }
   }
 
