@@ -1,4 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import { gatedFetch } from '@cohorly/test-support';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createHarness, EXPRESS_VERSIONS, type Harness } from '../test/harness.js';
 import { getRequestCohorly } from './index.js';
@@ -94,6 +95,7 @@ describe.each(EXPRESS_VERSIONS)('getRequestCohorly() on $name', ({ express }) =>
   it.each([
     ["the coalesced flush a request's event asked for", 'coalesced' as const],
     ['the flush timer, started during the first request', 'none' as const],
+    ["the 'on-close' flush, started by the first response's close", 'on-close' as const],
   ])('is undefined in %s: it belongs to no request', async (_, flush) => {
     const seen: unknown[] = [];
     const app = express();
@@ -121,5 +123,70 @@ describe.each(EXPRESS_VERSIONS)('getRequestCohorly() on $name', ({ express }) =>
     // Nothing more is to be delivered here: without a deadline, close() would wait out the
     // backoff window of the failed delivery (the harness's close is then a no-op).
     await analytics.close({ timeoutMs: 0 });
+  });
+
+  it('is undefined in a flush() a handler awaits: it belongs to no request', async () => {
+    const seen: unknown[] = [];
+    const app = express();
+    const analytics = h.middleware({
+      flush: 'on-close',
+      identify: (req) => req.headers['x-user'] as string | undefined,
+      // What a custom fetch sees is the async context of the flush that sends.
+      fetch: (input, init) => {
+        seen.push(getRequestCohorly()?.distinctId ?? 'no request');
+        return fetch(input, init);
+      },
+    });
+    app.use(analytics);
+    app.get('/', async (req, res) => {
+      void req.cohorly.track('Checked Out');
+      await analytics.flush();
+      res.send('flushed');
+    });
+    const { url } = await h.serve(app);
+
+    const response = await fetch(url, { headers: { 'x-user': 'first-visitor' } });
+
+    expect(await response.text()).toBe('flushed');
+    expect(seen).toEqual(['no request']);
+    expect(h.cohorlyServer.events().map((event) => event.distinctId)).toEqual(['first-visitor']);
+  });
+
+  it("is undefined in every 'on-close' flush, also in one that follows a request's flush still on the wire", async () => {
+    // The flush that runs after the one in flight must not run in the context of the request
+    // that started that one: under steady traffic, every flush would, keeping that request
+    // (its req, res, body) in memory as long as traffic lasts, and showing its user's tracker
+    // to the delivery of everyone else's events.
+    const seen: unknown[] = [];
+    const gated = gatedFetch();
+    const app = express();
+    app.use(
+      h.middleware({
+        flush: 'on-close',
+        identify: (req) => req.headers['x-user'] as string | undefined,
+        fetch: (input, init) => {
+          seen.push(getRequestCohorly()?.distinctId ?? 'no request');
+          return gated.fetch(input, init);
+        },
+      }),
+    );
+    app.get('/', (req, res) => {
+      void req.cohorly.track('Visited');
+      res.send('ok');
+    });
+    const { url } = await h.serve(app);
+
+    await (await fetch(url, { headers: { 'x-user': 'first-visitor' } })).text();
+    // The first visitor's flush is on the wire; the second visitor's close asks for the next.
+    await vi.waitUntil(() => gated.requests() === 1, { timeout: 5000 });
+    await (await fetch(url, { headers: { 'x-user': 'second-visitor' } })).text();
+    gated.release();
+    const events = await h.cohorlyServer.waitForEvents(2);
+
+    expect(events.map((event) => event.distinctId).sort()).toEqual([
+      'first-visitor',
+      'second-visitor',
+    ]);
+    expect(seen).toEqual(['no request', 'no request']);
   });
 });

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FlushCoalescer } from './flush-coalescer.js';
 
@@ -280,6 +281,36 @@ describe('FlushCoalescer', () => {
     await vi.advanceTimersByTimeAsync(50);
     await coalescer.now();
     expect(flush).toHaveBeenCalledTimes(3);
+  });
+});
+
+describe('FlushCoalescer detach', () => {
+  it('starts each flush loop through it: a flush asked for in a request, and every one after it, runs outside that request', async () => {
+    // A stand-in for the request context: what the integration passes is `outsideRequest`.
+    const requests = new AsyncLocalStorage<string>();
+    const seen: (string | undefined)[] = [];
+    const { flush, finish } = controlledFlush();
+    const coalescer = new FlushCoalescer(
+      () => {
+        seen.push(requests.getStore());
+        return flush();
+      },
+      { detach: (fn) => requests.exit(fn) },
+    );
+    vi.useFakeTimers();
+    try {
+      // A response closing in 'on-close' mode (or a handler's flush()), then another one
+      // while that flush is on the wire: the loop runs the second flush too.
+      const first = requests.run('first-request', () => coalescer.now());
+      const second = requests.run('second-request', () => coalescer.now());
+      await finish();
+      await finish();
+      await Promise.all([first, second]);
+    } finally {
+      vi.useRealTimers();
+    }
+
+    expect(seen).toEqual([undefined, undefined]);
   });
 });
 

@@ -18,9 +18,11 @@ export interface FlushCoalescerOptions {
    */
   onError?: ErrorHandler;
   /**
-   * Runs the arming of each flush timer. On Node, `outsideRequest` from
-   * `@cohorly/server-kit/node`: the flush then belongs to no request, instead of to the one
-   * whose event armed it (and, under steady traffic, every flush after it).
+   * Runs the arming of each flush timer, and the start of each flush loop (`now()`). On Node,
+   * `outsideRequest` from `@cohorly/server-kit/node`: the flushes then belong to no request,
+   * instead of to the one whose event armed the timer or whose close (or `flush()` call)
+   * started the loop, and, under steady traffic, every flush after it, which would keep that
+   * request in memory as long as traffic lasts.
    * @default runs it as it is
    */
   detach?: <T>(fn: () => T) => T;
@@ -106,7 +108,9 @@ export class FlushCoalescer {
     // the loop keeps running, and each of them must not wait for the traffic to stop.
     const done = new Promise<void>((resolve) => this.waiting.push(resolve));
     if (this.running) this.rerun = true;
-    else this.running = this.loop();
+    // The loop runs every flush asked for while it runs: started in a request's context (its
+    // close in 'on-close' mode, a handler's `flush()`), every one of them would run there.
+    else this.running = this.options.detach ? this.options.detach(() => this.loop()) : this.loop();
     return done;
   }
 

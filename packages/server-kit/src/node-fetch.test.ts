@@ -303,6 +303,29 @@ describe('createNodeFetch: the Response', () => {
     expect(JSON.parse(output)).toEqual({ sent: 1, undici: [] });
     expect(server.received).toHaveLength(1);
   });
+
+  it('delivers on a Node 20 release older than 20.16, which has no process.getBuiltinModule', {
+    timeout: CHILD_TEST_TIMEOUT_MS,
+  }, async () => {
+    const server = await startServer((_, response) => {
+      response.writeHead(200).end('{"status":1}');
+    });
+    // Removed before the package loads, as Node 20.0 to 20.15 lack it.
+    const script = `
+      delete process.getBuiltinModule;
+      const { BufferedConsumer, Cohorly } = await import('@cohorly/core');
+      const { createNodeFetch } = await import('@cohorly/server-kit/node');
+      const consumer = new BufferedConsumer({ apiHost: process.env.TARGET_URL, fetch: createNodeFetch() });
+      const client = new Cohorly('T', { consumer });
+      await client.track('u1', 'Signed Up');
+      const report = await client.close();
+      console.log(JSON.stringify({ sent: report.sent, getBuiltinModule: typeof process.getBuiltinModule }));
+    `;
+    const { code, output } = await runNode(script, server.url);
+    expect(code, output).toBe(0);
+    expect(JSON.parse(output)).toEqual({ sent: 1, getBuiltinModule: 'undefined' });
+    expect(server.received).toHaveLength(1);
+  });
 });
 
 /** The most of an answer's body `createNodeFetch()` reads. */

@@ -1,8 +1,46 @@
-import http from 'node:http';
-import https from 'node:https';
+import type http from 'node:http';
+import type https from 'node:https';
+import { createRequire } from 'node:module';
 import { isTimerMs, MAX_TIMER_MS } from '@cohorly/core';
 import { NodeFetchResponse } from './node-fetch-response.js';
 import type { ClientOptions } from './resolve-client.js';
+
+/**
+ * A Node builtin, loaded without an `import`: on Node 22 and later, importing `node:http` or
+ * `node:https` from an ES module builds its namespace by reading every export, lazy getters
+ * included (`http.WebSocket`, ...), and that loads undici at startup (45-65 ms of CPU, over
+ * 10 MB of memory) in an app that never uses it. `process.getBuiltinModule` (Node 20.16+)
+ * hands over the module itself; older Node 20 releases, which have no such getters, load it
+ * with a `require` (anchored at the node binary: a builtin resolves from anywhere).
+ */
+function builtin(id: string): unknown {
+  if (typeof process.getBuiltinModule === 'function') return process.getBuiltinModule(id);
+  return createRequire(process.execPath)(id);
+}
+
+const nodeHttp = builtin('node:http') as typeof http;
+const nodeHttps = builtin('node:https') as typeof https;
+
+/**
+ * Agent options with `proxyEnv` (Node 22.21+ and 24.5+), which the Node 20 types lack; Node
+ * releases without it ignore it.
+ */
+type EnvProxyAgentOptions = http.AgentOptions & { proxyEnv?: NodeJS.ProcessEnv };
+
+const USE_ENV_PROXY_FLAG = '--use-env-proxy';
+
+/**
+ * True when Node is told to send its own HTTP requests through the proxy of the environment:
+ * `NODE_USE_ENV_PROXY=1`, or `--use-env-proxy` on the command line or in `NODE_OPTIONS`
+ * (which `process.execArgv` does not list).
+ */
+function usesEnvProxy(): boolean {
+  return (
+    process.env.NODE_USE_ENV_PROXY === '1' ||
+    process.execArgv.includes(USE_ENV_PROXY_FLAG) ||
+    (process.env.NODE_OPTIONS ?? '').split(/\s+/).includes(USE_ENV_PROXY_FLAG)
+  );
+}
 
 /** Options of {@link createNodeFetch}. */
 export interface NodeFetchOptions {
@@ -11,14 +49,16 @@ export interface NodeFetchOptions {
    * `keepAlive: true` and a `timeout` (4000, say), or its idle sockets stay open until the
    * server closes them.
    * @default a keep-alive `http.Agent` owned by this fetch, closing idle sockets after
-   * `idleTimeoutMs`
+   * `idleTimeoutMs`, and going through `HTTP_PROXY` (minus `NO_PROXY`) when Node is run with
+   * `NODE_USE_ENV_PROXY=1` or `--use-env-proxy` (Node 22.21+, 24.5+), as Node's own agents do
    */
   httpAgent?: http.Agent;
   /**
    * The agent for `https:` URLs (custom CA, client certificates, proxy); as for `httpAgent`,
    * give it `keepAlive: true` and a `timeout`.
    * @default a keep-alive `https.Agent` owned by this fetch, closing idle sockets after
-   * `idleTimeoutMs`
+   * `idleTimeoutMs`, and going through `HTTPS_PROXY` (minus `NO_PROXY`) when Node is run
+   * with `NODE_USE_ENV_PROXY=1` or `--use-env-proxy` (Node 22.21+, 24.5+)
    */
   httpsAgent?: https.Agent;
   /**
@@ -82,8 +122,12 @@ export function createNodeFetch(options: NodeFetchOptions = {}): NodeFetch {
       `createNodeFetch: idleTimeoutMs must be a number of milliseconds from 1 to ${MAX_TIMER_MS}, got ${String(timeout)}`,
     );
   }
-  const httpAgent = options.httpAgent ?? new http.Agent({ keepAlive: true, timeout });
-  const httpsAgent = options.httpsAgent ?? new https.Agent({ keepAlive: true, timeout });
+  const agentOptions: EnvProxyAgentOptions = { keepAlive: true, timeout };
+  // Node's own agents (and the global fetch) then go through HTTP_PROXY / HTTPS_PROXY, minus
+  // NO_PROXY: Cohorly's batches must too, or where only the proxy reaches out, every one fails.
+  if (usesEnvProxy()) agentOptions.proxyEnv = process.env;
+  const httpAgent = options.httpAgent ?? new nodeHttp.Agent(agentOptions);
+  const httpsAgent = options.httpsAgent ?? new nodeHttps.Agent(agentOptions);
   return (input, init = {}) =>
     new Promise<NodeFetchResponse>((resolve, reject) => {
       // Everything runs in the executor, so a bad URL, body or header rejects the promise, as
@@ -98,7 +142,7 @@ export function createNodeFetch(options: NodeFetchOptions = {}): NodeFetch {
       const signal = init.signal ?? undefined;
       if (signal?.aborted) throw signal.reason;
       const secure = url.protocol === 'https:';
-      const request = (secure ? https : http).request(url, {
+      const request = (secure ? nodeHttps : nodeHttp).request(url, {
         method: init.method ?? 'GET',
         headers,
         agent: secure ? httpsAgent : httpAgent,

@@ -202,7 +202,14 @@ describe('createRecorder', () => {
   it('works under node:test, from the built ESM and CommonJS files', () => {
     const result = spawnSync(
       process.execPath,
-      ['--test', 'src/fixtures/recorder-node-test.mjs', 'src/fixtures/recorder-node-test.cjs'],
+      // TAP, whose `# pass` summary is read below: from Node 24 on the default reporter is
+      // `spec` even without a terminal.
+      [
+        '--test',
+        '--test-reporter=tap',
+        'src/fixtures/recorder-node-test.mjs',
+        'src/fixtures/recorder-node-test.cjs',
+      ],
       { cwd: packageDir, encoding: 'utf8', timeout: 30_000 },
     );
     const output = `${result.stdout}\n${result.stderr}`;

