@@ -15,7 +15,7 @@ export type {
 } from './cohorly-consumer.js';
 export { CohorlyError } from './errors.js';
 export { messageOf } from './message-of.js';
-export { closestOption } from './option-names.js';
+export { closestOption, isOffSwitch } from './option-names.js';
 export type { CohorlyErrorCode, CohorlyErrorOptions } from './errors.js';
 export { ENDPOINT_PATHS } from './endpoints.js';
 export type { Endpoint } from './endpoints.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { closestOption } from './option-names.js';
+import { closestOption, isOffSwitch } from './option-names.js';
 
 const KNOWN = ['apiHost', 'maxSize', 'flushIntervalMs', 'onError'];
 
@@ -13,9 +13,24 @@ describe('closestOption', () => {
     expect(closestOption('onErorr', KNOWN)).toBe('onError');
   });
 
+  it("finds ours for another SDK's name: host, flushAt, flushInterval", () => {
+    expect(closestOption('host', KNOWN)).toBe('apiHost');
+    expect(closestOption('flushAt', KNOWN)).toBe('maxSize');
+    expect(closestOption('host', ['maxSize'])).toBeUndefined();
+    // Only the table's own keys: an inherited name is no other SDK's.
+    expect(closestOption('constructor', KNOWN)).toBeUndefined();
+  });
+
   it('finds none for a key that is no near miss', () => {
-    expect(closestOption('host', KNOWN)).toBeUndefined();
     expect(closestOption('retries', KNOWN)).toBeUndefined();
     expect(closestOption('apiHost', [])).toBeUndefined();
+  });
+});
+
+describe('isOffSwitch', () => {
+  it("knows the other SDKs' switches that turn tracking off", () => {
+    for (const key of ['disabled', 'disable', 'enabled', 'enable'])
+      expect(isOffSwitch(key)).toBe(true);
+    expect(isOffSwitch('debug')).toBe(false);
   });
 });

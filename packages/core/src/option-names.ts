@@ -1,11 +1,15 @@
 import { show } from './message-rules.js';
 
 /**
- * The option of `known` that `key` is a misspelling of: the same but for case and separators
- * (`apihost`, `api_host`), or within two edits (`maxSise`); `undefined` when none is that
- * close. For error messages about an unknown option: `… (did you mean apiHost?)`.
+ * The option of `known` that `key` is another SDK's name for (`host`, `flushAt`) or a
+ * misspelling of: the same but for case and separators (`apihost`, `api_host`), or within two
+ * edits (`maxSise`); `undefined` when none is that close. For error messages about an unknown
+ * option: `… (did you mean apiHost?)`.
  */
 export function closestOption(key: string, known: readonly string[]): string | undefined {
+  // Own keys only: `constructor` or `toString` is no peer's name.
+  const peer = Object.hasOwn(PEER_NAMES, key) ? PEER_NAMES[key] : undefined;
+  if (peer !== undefined && known.includes(peer)) return peer;
   const plainKey = plain(key);
   const exact = known.find((option) => plain(option) === plainKey);
   if (exact !== undefined) return exact;
@@ -42,6 +46,14 @@ const PEER_NAMES: Readonly<Record<string, string>> = {
 
 /** Peers' switches for turning tracking off (in tests, say): Cohorly has none. */
 const OFF_SWITCHES = ['disabled', 'disable', 'enabled', 'enable'];
+
+/**
+ * True for another SDK's switch that turns tracking off (`disabled`, `enable`): Cohorly has
+ * none, and an error naming one should say what to do instead (record, in tests).
+ */
+export function isOffSwitch(key: string): boolean {
+  return OFF_SWITCHES.includes(key);
+}
 
 const NO_OFF_SWITCH =
   'there is no off switch: in tests, pass createRecorder() from @cohorly/testing as the consumer';
@@ -83,13 +95,11 @@ function hintFor(
   others: readonly string[] | undefined,
   hintElsewhere: ((name: string) => string) | undefined,
 ): string | undefined {
-  if (OFF_SWITCHES.includes(key)) return NO_OFF_SWITCH;
-  // Own keys only: `constructor` or `toString` is no peer's name.
-  const peer = Object.hasOwn(PEER_NAMES, key) ? PEER_NAMES[key] : undefined;
-  const meant = peer !== undefined && names.includes(peer) ? peer : closestOption(key, names);
+  if (isOffSwitch(key)) return NO_OFF_SWITCH;
+  const meant = closestOption(key, names);
   if (meant !== undefined) return `did you mean ${meant}?`;
   if (others === undefined || hintElsewhere === undefined) return undefined;
-  const other = peer !== undefined && others.includes(peer) ? peer : closestOption(key, others);
+  const other = closestOption(key, others);
   return other === undefined ? undefined : `did you mean ${hintElsewhere(other)}`;
 }
 

@@ -74,11 +74,16 @@ describe('cohorly() configuration', () => {
       onError: (error: unknown) => errors.push(error),
       super_properties: () => ({ plan: 'pro' }),
       debug: true,
+      // posthog-node's and Segment's names, from a config shared with them.
+      host: 'http://127.0.0.1:9',
+      disabled: true,
     } as never);
     expect(errors.map((error) => (error as Error).message)).toEqual([
       'cohorly(): apihost is not an option, and is ignored (did you mean apiHost?)',
       'cohorly(): super_properties is not an option, and is ignored (did you mean superProperties?)',
       'cohorly(): debug is not an option, and is ignored; the options are client, token, apiHost, batching, fetch, identify, anonymousId, capture, superProperties, ignore, flush, onError',
+      'cohorly(): host is not an option, and is ignored (did you mean apiHost?)',
+      "cohorly(): disabled is not an option, and is ignored (there is no off switch: in tests, pass { client: new Cohorly('test', { consumer: createRecorder() }) } with createRecorder() from @cohorly/testing)",
     ]);
     await analytics.close({ timeoutMs: 0 });
   });

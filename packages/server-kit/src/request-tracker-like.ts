@@ -1,6 +1,10 @@
 import type { AnyEvents, EventCatalog, Properties } from '@cohorly/core';
 
-/** Per-call options of a request tracker. */
+/**
+ * Per-call options of a request tracker. Any other key (`distinct_id`, `userId`), or options
+ * that are not an object, are refused: the message is not sent and `onError` names the key,
+ * rather than the message going to the request's user.
+ */
 export interface TrackOptions {
   /**
    * Track for this distinct id instead of the request's.

@@ -1,4 +1,4 @@
-import { closestOption } from '@cohorly/core';
+import { closestOption, isOffSwitch } from '@cohorly/core';
 import { type ErrorHandler, reportError } from './report-error.js';
 
 /**
@@ -17,8 +17,11 @@ export function reportUnknownOptions(
   for (const key of Object.keys(options)) {
     if (known.includes(key)) continue;
     const meant = closestOption(key, known);
-    const hint =
-      meant === undefined ? `; the options are ${known.join(', ')}` : ` (did you mean ${meant}?)`;
+    const hint = isOffSwitch(key)
+      ? ` (there is no off switch: in tests, pass { client: new Cohorly('test', { consumer: createRecorder() }) } with createRecorder() from @cohorly/testing)`
+      : meant === undefined
+        ? `; the options are ${known.join(', ')}`
+        : ` (did you mean ${meant}?)`;
     reportError(onError, new TypeError(`${name}: ${key} is not an option, and is ignored${hint}`));
   }
 }
