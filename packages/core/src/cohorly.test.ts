@@ -468,6 +468,11 @@ describe('bad input', () => {
     expect(() => new Cohorly('T', { apiHost: server.url, retryLimit: 1 } as never)).toThrow(
       "Cohorly: retryLimit is not an option (did you mean Consumer's retryLimit? pass { consumer: new Consumer({ retryLimit }) }); the options are apiHost, consumer, serializer",
     );
+    // An option both consumers take goes to Consumer, the default, which sends at once: with a
+    // BufferedConsumer, a one-shot script would exit with its events still queued.
+    expect(() => new Cohorly('T', { fetch: globalThis.fetch } as never)).toThrow(
+      "Cohorly: fetch is not an option (did you mean Consumer's fetch? pass { consumer: new Consumer({ fetch }) }); the options are apiHost, consumer, serializer",
+    );
     // Given even as undefined: the key is still a mistake.
     expect(() => new Cohorly('T', { host: undefined } as never)).toThrow(
       /^Cohorly: host is not an option \(did you mean apiHost\?\)/,

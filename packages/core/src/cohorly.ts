@@ -64,9 +64,10 @@ const COHORLY_OPTIONS: Record<keyof CohorlyOptions, true> = {
 const CONSUMER_OPTIONS_ELSEWHERE: OptionsElsewhere = {
   options: { ...CONSUMER_OPTIONS, ...BUFFERED_CONSUMER_OPTIONS },
   hint: (name) => {
-    const consumer = Object.hasOwn(BUFFERED_CONSUMER_OPTIONS, name)
-      ? 'BufferedConsumer'
-      : 'Consumer';
+    // An option both consumers take (`fetch`, `requestTimeoutMs`) goes to `Consumer`, the
+    // default: pointed to `BufferedConsumer`, a one-shot script would lose its events, which
+    // a batching consumer holds until `close()`.
+    const consumer = Object.hasOwn(CONSUMER_OPTIONS, name) ? 'Consumer' : 'BufferedConsumer';
     return `${consumer}'s ${name}? pass { consumer: new ${consumer}({ ${name} }) }`;
   },
 };
