@@ -11,8 +11,9 @@ process.on('unhandledRejection', (reason) => {
 });
 
 const app = await NestFactory.create(AppModule, { logger: ['error', 'warn', 'log'] });
-// SIGTERM / SIGINT run the shutdown hooks, where Cohorly delivers what is still queued.
-app.enableShutdownHooks();
+// SIGTERM / SIGINT run the shutdown hooks, where Cohorly delivers what is still queued. Named:
+// with no argument Nest binds every signal, and Deno refuses some of them (SIGILL) at startup.
+app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
 const port = Number(app.get(ConfigService).get<string>('PORT', '3000'));
 await app.listen(port, '127.0.0.1');
 const { port: listening } = app.getHttpServer().address() as AddressInfo;

@@ -31,7 +31,8 @@ import { COHORLY_INTEGRATION, COHORLY_MODULE_OPTIONS } from './tokens.js';
  * are tracked, coalesced), registers a guard that lets every request through (it hands the
  * platform's request to the tracker before your guards run) and the interceptor behind
  * `@Track`, and delivers what is left in `onApplicationShutdown` (call
- * `app.enableShutdownHooks()` so SIGTERM gets there).
+ * `app.enableShutdownHooks(['SIGTERM', 'SIGINT'])` so SIGTERM gets there; name the signals:
+ * with no argument Nest binds every signal, and Deno refuses some of them at startup).
  * Startup fails with a clear message when no project token is configured, and when the module
  * is imported more than once in the application (each import would track every event again).
  */

@@ -42,6 +42,7 @@ beforeEach(async () => {
 afterEach(async () => {
   vi.restoreAllMocks();
   vi.unstubAllEnvs();
+  vi.unstubAllGlobals();
   await Promise.all([
     ...created.splice(0).map((cohorly) => cohorly.close({ timeoutMs: 0 })),
     ...clients.splice(0).map((client) => client.close({ timeoutMs: 0 })),
@@ -79,6 +80,24 @@ describe('the client @cohorly/next creates', () => {
     expect(globalFetch).toHaveBeenCalledTimes(1);
     expect(cohorly.errors).toEqual([]);
   });
+
+  it.each([
+    ['Bun', 'Bun'],
+    ['Deno', 'Deno'],
+  ])(
+    'sends with globalThis.fetch on the Node.js runtime under %s, whose fetch honours HTTP_PROXY',
+    async (_, global) => {
+      vi.stubEnv('NEXT_RUNTIME', 'nodejs');
+      vi.stubGlobal(global, {});
+      const globalFetch = vi.spyOn(globalThis, 'fetch');
+      const cohorly = make();
+      await cohorly.trackServer('Bun Or Deno', {}, { distinctId: 'user-4' });
+      expect(server.events()).toMatchObject([{ event: 'Bun Or Deno', distinctId: 'user-4' }]);
+      expect(sentBy(server)).toEqual([UNDICI]);
+      expect(globalFetch).toHaveBeenCalledTimes(1);
+      expect(cohorly.errors).toEqual([]);
+    },
+  );
 
   it('sends with your fetch option on the Node.js runtime too', async () => {
     vi.stubEnv('NEXT_RUNTIME', 'nodejs');

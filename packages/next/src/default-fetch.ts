@@ -1,10 +1,11 @@
 import type { FetchLike } from '@cohorly/core';
+import { onBunOrDeno } from '@cohorly/server-kit';
 
 /**
  * The `fetch` the client `@cohorly/next` creates for itself sends with: on Next.js's Node.js
- * runtime, `createNodeFetch()` from `@cohorly/server-kit/node` (`node:http`, keep-alive);
- * elsewhere (the edge runtime, or no Next.js at all) `undefined`, which leaves the core's
- * default, `globalThis.fetch`.
+ * runtime on Node.js, `createNodeFetch()` from `@cohorly/server-kit/node` (`node:http`,
+ * keep-alive); elsewhere (the edge runtime, Bun or Deno, or no Next.js at all) `undefined`,
+ * which leaves the core's default, `globalThis.fetch`.
  *
  * Why: on Node.js the global fetch is undici, wrapped by Next.js's patched fetch (tracing,
  * cache machinery), and costs about three times the CPU per event of `node:http` (measured
@@ -16,7 +17,9 @@ export function defaultFetch(): FetchLike | undefined {
     // or "edge" when it bundles, so in the edge bundle the branch is dead and the bundler
     // never follows the import to `node:http` (the pattern of Next.js's instrumentation docs
     // and @sentry/nextjs). The import is dynamic because client creation is synchronous.
-    if (process.env.NEXT_RUNTIME === 'nodejs') {
+    // Not on Bun or Deno (`bun --bun next start`): their global fetch honours HTTP_PROXY,
+    // where their node:http does not, and costs no more there.
+    if (process.env.NEXT_RUNTIME === 'nodejs' && !onBunOrDeno()) {
       return lazyFetch(async () => (await import('@cohorly/server-kit/node')).createNodeFetch());
     }
   } catch {

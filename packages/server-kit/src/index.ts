@@ -23,6 +23,7 @@ export { requestProperties } from './request-properties.js';
 export type { CaptureOptions, RequestPropertiesOptions } from './request-properties.js';
 export type { RequestAccessor } from './request-accessor.js';
 export { readEnv } from './read-env.js';
+export { onBunOrDeno } from './bun-or-deno.js';
 export { CLIENT_OPTION_NAMES, resolveClient } from './resolve-client.js';
 export type { ClientOptions, ResolvedClient } from './resolve-client.js';
 export { reportError, warnOnError } from './report-error.js';

@@ -693,4 +693,50 @@ describe('withNodeFetch', () => {
     expect(withNodeFetch({ client })).toEqual({ client });
     await client.close();
   });
+
+  it.each(['Bun', 'Deno'])(
+    'leaves the options alone on %s, so the client sends with the runtime’s global fetch',
+    async (runtime) => {
+      // Their global fetch honours HTTP_PROXY where their node:http does not. The real runtimes
+      // run in tests/runtimes (express-bun-deno.test.ts); here only the global tells them apart.
+      vi.stubGlobal(runtime, {});
+      onTestFinished(() => {
+        vi.unstubAllGlobals();
+      });
+      const server = await startCohorlyServer();
+
+      const options = withNodeFetch<ClientOptions>({ token: 'T', apiHost: server.url });
+
+      expect(options).toEqual({ token: 'T', apiHost: server.url });
+      const consumer = new BufferedConsumer({ apiHost: server.url, fetch: options.fetch });
+      consumers.push(consumer);
+      await new Cohorly('T', { consumer }).track('u1', 'Signed Up');
+      expect(await consumer.close()).toMatchObject({ sent: 1, undelivered: 0 });
+      expect(server.events().map((event) => event.distinctId)).toEqual(['u1']);
+    },
+  );
+});
+
+describe('createNodeFetch: an environment it may not read', () => {
+  it('treats NODE_USE_ENV_PROXY and NODE_OPTIONS as unset when reading them throws, as on Deno with a narrow --allow-env', async () => {
+    const server = await startServer();
+    // Deno's process.env throws NotCapable for a name --allow-env does not list.
+    const env = process.env;
+    onTestFinished(() => {
+      process.env = env;
+    });
+    process.env = new Proxy(env, {
+      get(target, name) {
+        if (name === 'NODE_USE_ENV_PROXY' || name === 'NODE_OPTIONS') {
+          throw new Error(`Requires env access to "${String(name)}"`);
+        }
+        return Reflect.get(target, name);
+      },
+    });
+
+    const send = createNodeFetch();
+
+    expect(await (await send(server.url, { method: 'POST', body: '{}' })).text()).toBe('ok');
+    expect(server.received.map((request) => request.method)).toEqual(['POST']);
+  });
 });

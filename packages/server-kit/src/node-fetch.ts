@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { isTimerMs, MAX_TIMER_MS } from '@cohorly/core';
 import { NodeFetchResponse } from './node-fetch-response.js';
 import type { ClientOptions } from './resolve-client.js';
+import { onBunOrDeno } from './bun-or-deno.js';
 
 /**
  * A Node builtin, loaded without an `import`: on Node 22 and later, importing `node:http` or
@@ -36,10 +37,23 @@ const USE_ENV_PROXY_FLAG = '--use-env-proxy';
  */
 function usesEnvProxy(): boolean {
   return (
-    process.env.NODE_USE_ENV_PROXY === '1' ||
+    readEnvIfAllowed('NODE_USE_ENV_PROXY') === '1' ||
     process.execArgv.includes(USE_ENV_PROXY_FLAG) ||
-    (process.env.NODE_OPTIONS ?? '').split(/\s+/).includes(USE_ENV_PROXY_FLAG)
+    (readEnvIfAllowed('NODE_OPTIONS') ?? '').split(/\s+/).includes(USE_ENV_PROXY_FLAG)
   );
+}
+
+/**
+ * An environment variable, or `undefined` when reading it throws: Deno run with a narrow
+ * `--allow-env` (`--allow-env=COHORLY_TOKEN`) throws `NotCapable` for any other name, and a
+ * setting the app may not read is one it did not make.
+ */
+function readEnvIfAllowed(name: string): string | undefined {
+  try {
+    return process.env[name];
+  } catch {
+    return undefined;
+  }
 }
 
 /** Options of {@link createNodeFetch}. */
@@ -270,13 +284,15 @@ function requestHeaders(headers: RequestInit['headers']): Record<string, string>
 }
 
 /**
- * `options` with `fetch: createNodeFetch()` when they bring neither a `client` nor a `fetch`:
- * the transport of the client a Node integration (Express, NestJS) creates, at about half the
- * CPU per event of the global fetch.
+ * `options` with `fetch: createNodeFetch()` when they bring neither a `client` nor a `fetch`
+ * and the app runs on Node.js: the transport of the client a Node integration (Express,
+ * NestJS) creates, at about half the CPU per event of the global fetch. On Bun and Deno the
+ * options are returned unchanged, so the client sends with the runtime's global `fetch`.
  */
 export function withNodeFetch<Options extends ClientOptions>(options: Options): Options {
   // Options that are no object are passed on as they are, for the integration's own check
   // to name the problem.
   if (typeof options !== 'object' || options === null) return options;
-  return options.client || options.fetch ? options : { ...options, fetch: createNodeFetch() };
+  if (options.client || options.fetch || onBunOrDeno()) return options;
+  return { ...options, fetch: createNodeFetch() };
 }

@@ -36,9 +36,11 @@ export interface ClientOptions {
   /**
    * The `fetch` the client the integration creates sends with (a proxy, a custom CA); pass
    * `globalThis.fetch` to send with the global fetch everywhere. Ignored with `client`.
-   * @default `createNodeFetch()` from `@cohorly/server-kit/node` (`node:http`, about half the
-   * CPU of the global fetch) in Express and NestJS, and in Next.js on its Node.js runtime;
-   * `globalThis.fetch` in Next.js on the edge runtime
+   * @default in Express and NestJS, `createNodeFetch()` from `@cohorly/server-kit/node`
+   * (`node:http`, about half the CPU of the global fetch) on Node.js, and the runtime's global
+   * fetch on Bun and Deno (which, unlike their `node:http`, goes through `HTTP_PROXY`); in
+   * Next.js, `createNodeFetch()` on its Node.js runtime and `globalThis.fetch` on the edge
+   * runtime
    */
   fetch?: FetchLike;
 }

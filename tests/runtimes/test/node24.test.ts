@@ -1,11 +1,9 @@
-import { spawn } from 'node:child_process';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { startTestServer, type TestServer } from '@cohorly/testing';
-import { afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { killGroup, runtimeEnv } from './support/child-process.js';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describeRun, runScript, type ScriptResult } from './support/child-process.js';
+import { NO_PROXY_ENV, startForwardProxy } from './support/forward-proxy.js';
 import { locateNode24, RUNTIMES_REQUIRED } from './support/runtimes.js';
+import { PACKAGE_DIR } from './support/scenario.js';
 
 // The built Node integrations (@cohorly/server-kit/node, @cohorly/express) run by Node.js 24
 // as real child processes, for what differs from the Node 20 the rest of the tests run on:
@@ -16,39 +14,11 @@ const node24 = locateNode24();
 const skip = node24.binary === undefined && !RUNTIMES_REQUIRED;
 if (skip) console.warn(`runtimes: skipping node24: ${node24.missing}`);
 
-/** This package's folder: the scripts' bare imports resolve from its node_modules. */
-const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
 /** How long a script may run before it is killed: each takes well under a second. */
 const CHILD_KILL_MS = 10_000;
 
-/**
- * No proxy and no Node options from the environment the tests run in, unless a test sets
- * them: each test decides whether the child has a proxy.
- */
-const NO_PROXY_ENV = {
-  NODE_USE_ENV_PROXY: '',
-  NODE_OPTIONS: '',
-  HTTP_PROXY: '',
-  http_proxy: '',
-  HTTPS_PROXY: '',
-  https_proxy: '',
-  NO_PROXY: '',
-  no_proxy: '',
-};
-
-interface Node24Run {
-  code: number | null;
-  killed: boolean;
-  stdout: string;
-  stderr: string;
-}
-
-/** The whole run, for a failure message. */
-const describeRun = (run: Node24Run) =>
-  `exit ${run.code}${run.killed ? ' (killed at the time limit)' : ''}\n--- stdout\n${run.stdout}--- stderr\n${run.stderr}`;
-
 /** The last JSON line the script printed; throws, showing the whole run, when there is none. */
-function resultOf(run: Node24Run): Record<string, unknown> {
+function resultOf(run: ScriptResult): Record<string, unknown> {
   const line = run.stdout.trim().split('\n').pop() ?? '';
   try {
     return JSON.parse(line) as Record<string, unknown>;
@@ -65,74 +35,12 @@ function runNode24(
   script: string,
   env: Record<string, string>,
   flags: readonly string[] = [],
-): Promise<Node24Run> {
-  const child = spawn(node24.binary!, [...flags, '--input-type=module', '-e', script], {
+): Promise<ScriptResult> {
+  return runScript(node24.binary!, [...flags, '--input-type=module', '-e', script], {
     cwd: PACKAGE_DIR,
-    env: runtimeEnv({ ...NO_PROXY_ENV, ...env }),
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
+    timeoutMs: CHILD_KILL_MS,
+    env: { ...NO_PROXY_ENV, ...env },
   });
-  onTestFinished(() => killGroup(child));
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  let killed = false;
-  const timer = setTimeout(() => {
-    killed = true;
-    killGroup(child);
-  }, CHILD_KILL_MS);
-  return new Promise((resolve, reject) => {
-    child.on('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, killed, stdout, stderr });
-    });
-  });
-}
-
-/**
- * A forward proxy for `http:` URLs on 127.0.0.1: it records each request line (a proxied
- * request names the whole URL) and passes it on. CONNECT (for `https:`) is refused: nothing
- * here goes to an `https:` URL.
- */
-async function startForwardProxy(): Promise<{
-  url: string;
-  seen: string[];
-  close(): Promise<void>;
-}> {
-  const seen: string[] = [];
-  const proxy = http.createServer((request, response) => {
-    seen.push(`${request.method} ${request.url}`);
-    const upstream = http.request(
-      request.url!,
-      { method: request.method, headers: request.headers, agent: false },
-      (answer) => {
-        response.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(response);
-      },
-    );
-    upstream.on('error', () => response.destroy());
-    request.pipe(upstream);
-  });
-  proxy.on('connect', (request, socket) => {
-    seen.push(`CONNECT ${request.url}`);
-    socket.end('HTTP/1.1 405 Method Not Allowed\r\n\r\n');
-  });
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-  const { port } = proxy.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    seen,
-    close: () =>
-      new Promise<void>((resolve) => {
-        proxy.close(() => resolve());
-        proxy.closeAllConnections();
-      }),
-  };
 }
 
 describe.skipIf(skip)('Node.js 24', () => {
@@ -206,7 +114,6 @@ describe.skipIf(skip)('Node.js 24', () => {
     async (_, env, flags) => {
       server = await startTestServer();
       const proxy = await startForwardProxy();
-      onTestFinished(() => proxy.close());
 
       const run = await runNode24(
         DELIVER_ONE,
@@ -225,7 +132,6 @@ describe.skipIf(skip)('Node.js 24', () => {
   it('createNodeFetch() connects directly when Node is not told to use the proxy of the environment', async () => {
     server = await startTestServer();
     const proxy = await startForwardProxy();
-    onTestFinished(() => proxy.close());
 
     const run = await runNode24(DELIVER_ONE, {
       TARGET_URL: server.url,

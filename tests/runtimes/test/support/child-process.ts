@@ -51,31 +51,72 @@ export function killGroup(child: ChildProcess): void {
   }
 }
 
+/** How {@link startScript} and {@link runScript} run a child. */
+export interface ScriptOptions {
+  /** The folder it runs in: its bare imports resolve from that folder's node_modules. */
+  cwd: string;
+  /** Killed (its whole process group) past this many milliseconds. */
+  timeoutMs: number;
+  /** Variables over {@link runtimeEnv}'s environment. */
+  env?: Record<string, string>;
+}
+
+/** A child started by {@link startScript}, still running or not. */
+export interface RunningScript {
+  /** The JSON lines it printed so far. */
+  readonly lines: readonly Line[];
+  /**
+   * The first line of `type` it printed, once it has; rejects, showing the output so far,
+   * when it exits or `timeoutMs` passes first.
+   */
+  waitForLine(type: string, timeoutMs?: number): Promise<Line>;
+  /** Sends `signal` to the child itself (not its group), as a process manager would. */
+  signal(signal: NodeJS.Signals): void;
+  /** Resolves once it has exited, by itself or killed at the time limit; never rejects for an exit code. */
+  readonly result: Promise<ScriptResult>;
+}
+
+/** How long {@link RunningScript.waitForLine} waits by default. */
+const LINE_WAIT_MS = 10_000;
+
 /**
- * Runs `file args` until it exits by itself, or kills it at `timeoutMs`; also killed when the
- * test ends, whatever happened. Never rejects for a non-zero exit: the caller asserts.
+ * Starts `file args` detached (it leads its own process group), with {@link runtimeEnv} and
+ * `options.env`; it is killed at `options.timeoutMs`, and when the test ends, whatever
+ * happened.
  */
-export function runScript(
+export function startScript(
   file: string,
   args: readonly string[],
-  options: { cwd: string; timeoutMs: number },
-): Promise<ScriptResult> {
+  options: ScriptOptions,
+): RunningScript {
   const started = performance.now();
   const child = spawn(file, args, {
     cwd: options.cwd,
-    env: runtimeEnv(),
+    env: runtimeEnv(options.env),
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
   onTestFinished(() => killGroup(child));
   let stdout = '';
   let stderr = '';
+  let pending = '';
   let lastLineAt = started;
+  const lines: Line[] = [];
+  const listeners = new Set<() => void>();
+  const changed = () => {
+    for (const listener of [...listeners]) listener();
+  };
   child.stdout!.setEncoding('utf8');
   child.stderr!.setEncoding('utf8');
   child.stdout!.on('data', (chunk: string) => {
     stdout += chunk;
-    if (chunk.includes('\n')) lastLineAt = performance.now();
+    pending += chunk;
+    if (!chunk.includes('\n')) return;
+    lastLineAt = performance.now();
+    const complete = pending.slice(0, pending.lastIndexOf('\n'));
+    pending = pending.slice(complete.length + 1);
+    lines.push(...parseLines(complete));
+    changed();
   });
   child.stderr!.on('data', (chunk: string) => (stderr += chunk));
   let killed = false;
@@ -83,14 +124,19 @@ export function runScript(
     killed = true;
     killGroup(child);
   }, options.timeoutMs);
-  return new Promise((resolve, reject) => {
+  let exited = false;
+  const result = new Promise<ScriptResult>((resolve, reject) => {
     child.on('error', (error) => {
       clearTimeout(timer);
+      exited = true;
+      changed();
       reject(error);
     });
     child.on('close', (code) => {
       clearTimeout(timer);
       const exitedAt = performance.now();
+      exited = true;
+      changed();
       resolve({
         code,
         killed,
@@ -102,6 +148,43 @@ export function runScript(
       });
     });
   });
+  // Seen by whoever awaits `result`; never an unhandled rejection of its own.
+  result.catch(() => undefined);
+  const soFar = () => `--- stdout\n${stdout}--- stderr\n${stderr}`;
+  return {
+    lines,
+    result,
+    signal: (signal) => child.kill(signal),
+    waitForLine: (type, timeoutMs = LINE_WAIT_MS) =>
+      new Promise<Line>((resolve, reject) => {
+        const check = () => {
+          const found = lines.find((line) => line.type === type);
+          if (found === undefined && !exited) return;
+          listeners.delete(check);
+          clearTimeout(giveUp);
+          if (found !== undefined) resolve(found);
+          else reject(new Error(`exited without a "${type}" line\n${soFar()}`));
+        };
+        const giveUp = setTimeout(() => {
+          listeners.delete(check);
+          reject(new Error(`no "${type}" line within ${timeoutMs} ms\n${soFar()}`));
+        }, timeoutMs);
+        listeners.add(check);
+        check();
+      }),
+  };
+}
+
+/**
+ * Runs `file args` until it exits by itself, or kills it at `timeoutMs`; also killed when the
+ * test ends, whatever happened. Never rejects for a non-zero exit: the caller asserts.
+ */
+export function runScript(
+  file: string,
+  args: readonly string[],
+  options: ScriptOptions,
+): Promise<ScriptResult> {
+  return startScript(file, args, options).result;
 }
 
 function parseLines(stdout: string): Line[] {

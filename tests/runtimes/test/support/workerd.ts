@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { killGroup, type Line, runtimeEnv } from './child-process.js';
 
 const WORKER = fileURLToPath(new URL('../../fixtures/worker.js', import.meta.url));
+/** `log()` and `describe()` of every worker, served as the module `test-log`. */
+const WORKER_LOG = fileURLToPath(new URL('../../fixtures/worker-log.js', import.meta.url));
 
 /** How long workerd may take to start listening. */
 const START_TIMEOUT_MS = 15_000;
@@ -36,8 +38,8 @@ export interface Workerd {
 }
 
 /**
- * The workerd config: the worker and core's dist as ES modules, the generated `test-config`
- * module, a socket on 127.0.0.1 (port 0: workerd reports the one it got on the control fd), and
+ * The workerd config: the worker, its `test-log` and core's dist as ES modules, the generated
+ * `test-config` module, a socket on 127.0.0.1 (port 0: workerd reports the one it got on the control fd), and
  * an outbound network service that may reach local addresses, where the test server listens.
  */
 function config(apiHost: string, token: string): string {
@@ -55,6 +57,7 @@ const config :Workerd.Config = (
 const worker :Workerd.Worker = (
   modules = [
     (name = "worker.js", esModule = embed "worker.js"),
+    (name = "test-log", esModule = embed "test-log.js"),
     (name = "@cohorly/core", esModule = embed "cohorly-core.js"),
     (name = "test-config", esModule = ${JSON.stringify(testConfig)}),
   ],
@@ -76,6 +79,7 @@ export async function startWorkerd(
 ): Promise<Workerd> {
   const dir = mkdtempSync(join(tmpdir(), 'cohorly-workerd-'));
   copyFileSync(worker, join(dir, 'worker.js'));
+  copyFileSync(WORKER_LOG, join(dir, 'test-log.js'));
   // The very bytes of core's build, under the name the worker imports.
   copyFileSync(coreModulePath(), join(dir, 'cohorly-core.js'));
   writeFileSync(join(dir, 'config.capnp'), config(apiHost, token));
