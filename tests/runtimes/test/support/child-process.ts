@@ -6,8 +6,10 @@ export type Line = { type: string } & Record<string, unknown>;
 
 /** What a finished script left behind. */
 export interface ScriptResult {
-  /** Exit code; `null` when a signal (our kill at the time limit) ended it. */
+  /** Exit code; `null` when a signal ({@link ScriptResult.signal}) ended it. */
   code: number | null;
+  /** The signal that ended it, when one did: ours at the time limit, or one it raised itself. */
+  signal: NodeJS.Signals | null;
   /** True when it was killed at the time limit: it did not end by itself. */
   killed: boolean;
   /** Each JSON line of its standard output. */
@@ -70,6 +72,11 @@ export interface RunningScript {
    * when it exits or `timeoutMs` passes first.
    */
   waitForLine(type: string, timeoutMs?: number): Promise<Line>;
+  /**
+   * The first match of `pattern` in its standard output, for a child that prints plain text
+   * (an app's own log) instead of JSON lines; rejects like {@link RunningScript.waitForLine}.
+   */
+  waitForText(pattern: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
   /** Sends `signal` to the child itself (not its group), as a process manager would. */
   signal(signal: NodeJS.Signals): void;
   /** Resolves once it has exited, by itself or killed at the time limit; never rejects for an exit code. */
@@ -132,13 +139,14 @@ export function startScript(
       changed();
       reject(error);
     });
-    child.on('close', (code) => {
+    child.on('close', (code, signal) => {
       clearTimeout(timer);
       const exitedAt = performance.now();
       exited = true;
       changed();
       resolve({
         code,
+        signal,
         killed,
         lines: parseLines(stdout),
         stdout,
@@ -151,27 +159,32 @@ export function startScript(
   // Seen by whoever awaits `result`; never an unhandled rejection of its own.
   result.catch(() => undefined);
   const soFar = () => `--- stdout\n${stdout}--- stderr\n${stderr}`;
+  /** Resolves with what `find` finds once it does; rejects when the child exits or time is up first. */
+  const waitFor = <T>(find: () => T | undefined, what: string, timeoutMs: number) =>
+    new Promise<T>((resolve, reject) => {
+      const check = () => {
+        const found = find();
+        if (found === undefined && !exited) return;
+        listeners.delete(check);
+        clearTimeout(giveUp);
+        if (found !== undefined) resolve(found);
+        else reject(new Error(`exited without ${what}\n${soFar()}`));
+      };
+      const giveUp = setTimeout(() => {
+        listeners.delete(check);
+        reject(new Error(`no ${what} within ${timeoutMs} ms\n${soFar()}`));
+      }, timeoutMs);
+      listeners.add(check);
+      check();
+    });
   return {
     lines,
     result,
     signal: (signal) => child.kill(signal),
     waitForLine: (type, timeoutMs = LINE_WAIT_MS) =>
-      new Promise<Line>((resolve, reject) => {
-        const check = () => {
-          const found = lines.find((line) => line.type === type);
-          if (found === undefined && !exited) return;
-          listeners.delete(check);
-          clearTimeout(giveUp);
-          if (found !== undefined) resolve(found);
-          else reject(new Error(`exited without a "${type}" line\n${soFar()}`));
-        };
-        const giveUp = setTimeout(() => {
-          listeners.delete(check);
-          reject(new Error(`no "${type}" line within ${timeoutMs} ms\n${soFar()}`));
-        }, timeoutMs);
-        listeners.add(check);
-        check();
-      }),
+      waitFor(() => lines.find((line) => line.type === type), `a "${type}" line`, timeoutMs),
+    waitForText: (pattern, timeoutMs = LINE_WAIT_MS) =>
+      waitFor(() => pattern.exec(stdout) ?? undefined, `output matching ${pattern}`, timeoutMs),
   };
 }
 
@@ -211,5 +224,5 @@ export function lineOf(result: ScriptResult, type: string): Line {
 
 /** The whole run, for a failure message. */
 export function describeRun(result: ScriptResult): string {
-  return `exit ${result.code}${result.killed ? ' (killed at the time limit)' : ''} after ${result.totalMs} ms\n--- stdout\n${result.stdout}--- stderr\n${result.stderr}`;
+  return `exit ${result.code ?? result.signal}${result.killed ? ' (killed at the time limit)' : ''} after ${result.totalMs} ms\n--- stdout\n${result.stdout}--- stderr\n${result.stderr}`;
 }
