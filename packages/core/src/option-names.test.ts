@@ -16,6 +16,8 @@ describe('closestOption', () => {
   it("finds ours for another SDK's name: host, flushAt, flushInterval", () => {
     expect(closestOption('host', KNOWN)).toBe('apiHost');
     expect(closestOption('flushAt', KNOWN)).toBe('maxSize');
+    expect(closestOption('userId', ['distinctId'])).toBe('distinctId');
+    expect(closestOption('user_id', ['distinctId'])).toBe('distinctId');
     expect(closestOption('host', ['maxSize'])).toBeUndefined();
     // Only the table's own keys: an inherited name is no other SDK's.
     expect(closestOption('constructor', KNOWN)).toBeUndefined();

@@ -36,12 +36,16 @@ export interface OptionsElsewhere {
 /**
  * Names other analytics SDKs (posthog-node, @segment/analytics-node, mixpanel) give an option
  * of ours. From a config file shared with one of them, they would be ignored without a word:
- * every event sent to the default host, batches of the default size.
+ * every event sent to the default host, batches of the default size. Segment's `userId` is a
+ * request tracker's per-call `distinctId` (`distinct_id` needs no entry: it differs only by
+ * case and separator).
  */
 const PEER_NAMES: Readonly<Record<string, string>> = {
   host: 'apiHost',
   flushAt: 'maxSize',
   flushInterval: 'flushIntervalMs',
+  userId: 'distinctId',
+  user_id: 'distinctId',
 };
 
 /** Peers' switches for turning tracking off (in tests, say): Cohorly has none. */

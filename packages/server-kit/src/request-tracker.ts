@@ -251,13 +251,10 @@ function explicitIdOf(options: unknown): string | undefined {
 /** Every option of {@link TrackOptions}: a key added there must be added here. */
 const TRACK_OPTIONS: Record<keyof TrackOptions, true> = { distinctId: true };
 
-/** Other SDKs' names for the id a message goes to: Segment's, and its snake case. */
-const PEER_ID_NAMES = ['userId', 'user_id'];
-
-/** Why `key` is refused, with the option it most likely meant. */
+/** Why `key` is refused, with the option it most likely meant (Segment's `userId` included). */
 function unknownOption(key: string): string {
   const names = Object.keys(TRACK_OPTIONS);
-  const meant = PEER_ID_NAMES.includes(key) ? 'distinctId' : closestOption(key, names);
+  const meant = closestOption(key, names);
   if (meant !== undefined) return `${key} is not an option (did you mean ${meant}?)`;
   return names.length === 1
     ? `${key} is not an option (the only one is ${names[0]})`
