@@ -8,7 +8,7 @@ export const PACKAGE_DIR = fileURLToPath(new URL('../..', import.meta.url));
 const SCENARIOS = fileURLToPath(new URL('../../fixtures/scenarios.mjs', import.meta.url));
 
 /** Killed past this: a scenario takes well under a second, and a leaked 10 s timer is caught. */
-export const SCRIPT_KILL_MS = 8000;
+const SCRIPT_KILL_MS = 8000;
 
 /** The command line that runs fixtures/scenarios.mjs with each runtime. */
 function commandLine(runtime: Runtime | 'node', args: string[]): [string, string[]] {

@@ -17,7 +17,7 @@ const START_TIMEOUT_MS = 15_000;
  * The file a bundler or runtime loads for `import '@cohorly/core'`: the `import` condition of
  * core's `exports` (its built `dist/index.js`, one self-contained ES module).
  */
-export function coreModulePath(): string {
+function coreModulePath(): string {
   const manifest = createRequire(import.meta.url).resolve('@cohorly/core/package.json');
   const { exports } = JSON.parse(readFileSync(manifest, 'utf8')) as {
     exports: { '.': { import: { default: string } } };
